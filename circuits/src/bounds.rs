@@ -1,0 +1,87 @@
+//! Every bound the statement and the circuit enforce, in one place.
+//!
+//! Two kinds of bound live here. *Input bounds* are checked when a market, price round or account
+//! is parsed or constructed; a value outside them never reaches the prover. *Circuit widths* are
+//! the bit widths the circuit range-checks every private value against; they are at least as wide
+//! as the input bounds, and narrow enough that no sum or product in the statement can reach the
+//! field modulus (about 2^254). `docs/STATEMENT.md` walks through the arithmetic; the `const`
+//! assertions at the bottom of this file make the compiler re-check it.
+
+/// Most assets a market may list.
+pub const MAX_ASSETS: usize = 16;
+/// Most decimals a token (or an oracle price) may have.
+pub const MAX_DECIMALS: u8 = 18;
+/// Most collateral weight an asset may have, in basis points (100%).
+pub const MAX_WEIGHT_BPS: u16 = 10_000;
+/// Least liquidation threshold a market may have, in basis points.
+pub const MIN_THRESHOLD_BPS: u32 = 1;
+/// Most liquidation threshold a market may have, in basis points (10,000%).
+pub const MAX_THRESHOLD_BPS: u32 = 1_000_000;
+/// Longest asset symbol, in bytes: a symbol is committed as one field element.
+pub const MAX_SYMBOL_BYTES: usize = 31;
+/// Token amounts are normalised to this many decimals: `scale = 10^(18 - decimals)`.
+pub const NORMALISED_DECIMALS: u8 = 18;
+
+/// Bits per lookup word: the range-check table holds `0..2^LOOKUP_BITS`.
+pub const LOOKUP_BITS: usize = 8;
+/// An amount (u128) is split into two limbs of this many bits, each range-checked.
+pub const LIMB_BITS: usize = 64;
+/// Range-check width of a price (u64).
+pub const PRICE_BITS: usize = 64;
+/// Range-check width of a scale `10^(18 - decimals)` (at most 10^18 < 2^60).
+pub const SCALE_BITS: usize = 64;
+/// Range-check width of a collateral weight (at most 10,000 < 2^14).
+pub const WEIGHT_BITS: usize = 16;
+/// Range-check width of the threshold (at most 10^6 < 2^20).
+pub const THRESHOLD_BITS: usize = 24;
+/// Range-check width of the low remainder `r` of the comparison.
+pub const REMAINDER_BITS: usize = 64;
+/// The signed carry of the comparison is stored as `carry + 2^CARRY_OFFSET_BITS`.
+pub const CARRY_OFFSET_BITS: usize = 156;
+/// Range-check width of the offset carry.
+pub const CARRY_BITS: usize = 160;
+/// Range-check width of the verdict value `y` (must be non-negative for the claim to hold).
+pub const VERDICT_BITS: usize = 224;
+/// Bits of a market slot `scale + 2^64 * weight`.
+pub const MARKET_SLOT_BITS: usize = SCALE_BITS + WEIGHT_BITS;
+
+/// `ceil(log2(MAX_ASSETS))`: the number of terms in a sum adds this many bits.
+const SUM_BITS: usize = 4;
+/// Bits of a collateral term `limb * price * scale * weight`.
+const COLLATERAL_TERM_BITS: usize = LIMB_BITS + PRICE_BITS + SCALE_BITS + WEIGHT_BITS;
+/// Bits of a debt term `limb * price * scale`.
+const DEBT_TERM_BITS: usize = LIMB_BITS + PRICE_BITS + SCALE_BITS;
+/// Bits of `T * (sum of debt terms)`, the largest accumulated value.
+const RHS_BITS: usize = THRESHOLD_BITS + DEBT_TERM_BITS + SUM_BITS;
+/// Bits of the largest accumulator on the collateral side.
+const LHS_BITS: usize = COLLATERAL_TERM_BITS + SUM_BITS;
+/// The field modulus is above 2^254.
+const FIELD_BITS: usize = 254;
+
+// Compile-time checks of the no-wraparound argument (see docs/STATEMENT.md).
+const _: () = {
+    assert!(MAX_ASSETS <= 1 << SUM_BITS);
+    assert!(2 * LIMB_BITS >= 128, "limbs must cover a u128 amount");
+    assert!(LIMB_BITS % LOOKUP_BITS == 0 && PRICE_BITS % LOOKUP_BITS == 0);
+    assert!(SCALE_BITS % LOOKUP_BITS == 0 && WEIGHT_BITS % LOOKUP_BITS == 0);
+    assert!(THRESHOLD_BITS % LOOKUP_BITS == 0 && CARRY_BITS % LOOKUP_BITS == 0);
+    assert!(REMAINDER_BITS % LOOKUP_BITS == 0 && VERDICT_BITS % LOOKUP_BITS == 0);
+    // Scales, weights and the threshold fit their widths.
+    assert!(1_000_000_000_000_000_000u128 < 1 << SCALE_BITS);
+    assert!((MAX_WEIGHT_BPS as u128) < 1 << WEIGHT_BITS);
+    assert!((MAX_THRESHOLD_BPS as u128) < 1 << THRESHOLD_BITS);
+    // Both sides of the comparison stay far below the modulus.
+    assert!(LHS_BITS < RHS_BITS && RHS_BITS < FIELD_BITS - 2);
+    // The carry of the low half: |delta_lo| < 2^RHS_BITS, so |carry| < 2^(RHS_BITS - 64).
+    assert!(REMAINDER_BITS == LIMB_BITS);
+    assert!(RHS_BITS - REMAINDER_BITS <= CARRY_OFFSET_BITS);
+    assert!(CARRY_OFFSET_BITS < CARRY_BITS);
+    // 2^64 * carry + r spans fewer than 2^(CARRY_BITS + 64 + 1) integers: below the modulus,
+    // so the decomposition of delta_lo is unique.
+    assert!(CARRY_BITS + REMAINDER_BITS + 1 < FIELD_BITS);
+    // |x| = |delta_hi + carry| < 2^(RHS_BITS + 1) fits the verdict width, and a negative x
+    // (p - |x| > 2^253) cannot pass it.
+    assert!(RHS_BITS + 1 <= VERDICT_BITS && VERDICT_BITS < FIELD_BITS - 1);
+    // Packed messages: three 64-bit or three 80-bit slots per field element.
+    assert!(3 * LIMB_BITS < FIELD_BITS && 3 * MARKET_SLOT_BITS < FIELD_BITS);
+};

@@ -1,0 +1,374 @@
+//! The three commitments, computed off-circuit, and the message layout the circuit recomputes.
+//!
+//! Each commitment is Poseidon (`P128Pow5T3`, `ConstantLength<L>`, so the length is bound in the
+//! capacity) over a message whose first element is a free field element (the account's salt, the
+//! price round's header, the market's symbol digest), followed by *packed slots*: every value the
+//! statement uses is a slot of 64 bits (amount limbs, prices) or 80 bits (market slots), three
+//! slots per field element. Each message's last slot is a domain tag, so the three commitments can
+//! never be confused with one another.
+//!
+//! | commitment | first element | slots |
+//! |------------|---------------|-------|
+//! | account | salt | `c_lo, c_hi, d_lo, d_hi` per asset slot, then [`TAG_ACCOUNT`] (64-bit) |
+//! | price round | `round + 2^64 timestamp + 2^128 decimals` | price per asset slot, then [`TAG_PRICES`] (64-bit) |
+//! | market | symbol digest | `scale + 2^64 weight` per asset slot, then `T`, then [`TAG_MARKET`] (80-bit) |
+//!
+//! Unused asset slots of a shape hold zeros. Because the circuit range-checks every slot to its
+//! width and three slots fit in one field element, a packed element has exactly one opening.
+
+use ff::Field;
+use halo2_gadgets::poseidon::primitives::{self as poseidon, ConstantLength, P128Pow5T3};
+
+use crate::bounds::{LIMB_BITS, MARKET_SLOT_BITS, MAX_ASSETS, SCALE_BITS};
+use crate::field::{Fp, pow2};
+use crate::inputs::{Account, Market, PriceRound};
+use crate::shape::Shape;
+
+/// Domain tag of account commitments (last slot).
+pub const TAG_ACCOUNT: u64 = u64::from_be_bytes(*b"zkliq:A1");
+/// Domain tag of price-round commitments (last slot).
+pub const TAG_PRICES: u64 = u64::from_be_bytes(*b"zkliq:P1");
+/// Domain tag of market commitments (last slot).
+pub const TAG_MARKET: u64 = u64::from_be_bytes(*b"zkliq:M1");
+/// Domain tag of the symbol digest inside the market commitment.
+pub const TAG_SYMBOLS: u64 = u64::from_be_bytes(*b"zkliq:S1");
+/// Slots packed into one field element.
+pub const SLOTS_PER_ELEMENT: usize = 3;
+/// Width of account and price slots.
+pub const SLOT_BITS_64: usize = LIMB_BITS;
+/// Width of market slots.
+pub const SLOT_BITS_80: usize = MARKET_SLOT_BITS;
+
+/// Calls `$f::<L>($args)` for the run-time message length `$len`. Poseidon's `ConstantLength<L>`
+/// needs `L` at compile time; every shape's message lengths are in this list (a test checks it).
+macro_rules! with_message_length {
+    ($len:expr, $f:ident $args:tt) => {
+        $crate::commitment::with_message_length!(@arms $len, $f $args;
+            1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24)
+    };
+    (@arms $len:expr, $f:ident $args:tt; $($n:literal)*) => {
+        match $len {
+            $($n => $f::<$n> $args,)*
+            other => unreachable!("no shape uses a Poseidon message of length {other}"),
+        }
+    };
+}
+pub(crate) use with_message_length;
+
+/// Packs slots of `slot_bits` bits, three to a field element, zero-filling the last element.
+pub fn pack(slots: &[Fp], slot_bits: usize) -> Vec<Fp> {
+    let shift = pow2(slot_bits as u32);
+    slots
+        .chunks(SLOTS_PER_ELEMENT)
+        .map(|chunk| chunk.iter().rev().fold(Fp::ZERO, |acc, s| acc * shift + s))
+        .collect()
+}
+
+fn hash_fixed<const L: usize>(message: &[Fp]) -> Fp {
+    let message: [Fp; L] = message
+        .try_into()
+        .expect("dispatched on the message length");
+    poseidon::Hash::<Fp, P128Pow5T3, ConstantLength<L>, 3, 2>::init().hash(message)
+}
+
+/// Poseidon over a message of one of the lengths the shapes use.
+pub fn hash(message: &[Fp]) -> Fp {
+    with_message_length!(message.len(), hash_fixed(message))
+}
+
+/// Number of field elements in a shape's account, price and market messages.
+pub fn message_lengths(shape: Shape) -> [usize; 3] {
+    let n = shape.assets();
+    let packed = |slots: usize| slots.div_ceil(SLOTS_PER_ELEMENT);
+    [1 + packed(4 * n + 1), 1 + packed(n + 1), 1 + packed(n + 2)]
+}
+
+/// Splits a u128 into its low and high 64-bit limbs.
+pub fn limbs(amount: u128) -> [Fp; 2] {
+    [Fp::from(amount as u64), Fp::from((amount >> 64) as u64)]
+}
+
+/// The opening of an account commitment, slot by slot, padded to the shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountOpening {
+    /// The hiding salt.
+    pub salt: Fp,
+    /// `[lo, hi]` limbs of each collateral amount.
+    pub collateral: Vec<[Fp; 2]>,
+    /// `[lo, hi]` limbs of each debt amount.
+    pub debt: Vec<[Fp; 2]>,
+}
+
+impl AccountOpening {
+    /// The opening of `account` for a shape.
+    pub fn new(account: &Account, shape: Shape) -> Self {
+        let pad = |v: &[u128]| {
+            let mut out: Vec<[Fp; 2]> = v.iter().map(|&a| limbs(a)).collect();
+            out.resize(shape.assets(), [Fp::ZERO; 2]);
+            out
+        };
+        AccountOpening {
+            salt: account.salt(),
+            collateral: pad(account.collateral()),
+            debt: pad(account.debt()),
+        }
+    }
+
+    /// Slots: `c_lo, c_hi, d_lo, d_hi` per asset slot, then the tag.
+    pub fn slots(&self) -> Vec<Fp> {
+        let mut slots = Vec::with_capacity(4 * self.collateral.len() + 1);
+        for (c, d) in self.collateral.iter().zip(&self.debt) {
+            slots.extend([c[0], c[1], d[0], d[1]]);
+        }
+        slots.push(Fp::from(TAG_ACCOUNT));
+        slots
+    }
+
+    /// The committed message: the salt, then the packed slots.
+    pub fn message(&self) -> Vec<Fp> {
+        std::iter::once(self.salt)
+            .chain(pack(&self.slots(), SLOT_BITS_64))
+            .collect()
+    }
+
+    /// The account commitment.
+    pub fn commitment(&self) -> Fp {
+        hash(&self.message())
+    }
+}
+
+/// The opening of a price-round commitment, padded to the shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceOpening {
+    /// `round + 2^64 timestamp + 2^128 decimals`.
+    pub header: Fp,
+    /// One price per asset slot (zero in unused slots).
+    pub prices: Vec<Fp>,
+}
+
+impl PriceOpening {
+    /// The opening of `round` for a shape.
+    pub fn new(round: &PriceRound, shape: Shape) -> Self {
+        let header = Fp::from(round.round())
+            + Fp::from(round.timestamp()) * pow2(64)
+            + Fp::from(u64::from(round.decimals())) * pow2(128);
+        let mut prices: Vec<Fp> = round.prices().iter().map(|&p| Fp::from(p)).collect();
+        prices.resize(shape.assets(), Fp::ZERO);
+        PriceOpening { header, prices }
+    }
+
+    /// Slots: one price per asset slot, then the tag.
+    pub fn slots(&self) -> Vec<Fp> {
+        let mut slots = self.prices.clone();
+        slots.push(Fp::from(TAG_PRICES));
+        slots
+    }
+
+    /// The committed message: the header, then the packed slots.
+    pub fn message(&self) -> Vec<Fp> {
+        std::iter::once(self.header)
+            .chain(pack(&self.slots(), SLOT_BITS_64))
+            .collect()
+    }
+
+    /// The price-round commitment.
+    pub fn commitment(&self) -> Fp {
+        hash(&self.message())
+    }
+}
+
+/// The opening of a market commitment, padded to the shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketOpening {
+    /// Poseidon digest of the symbol list ([`symbols_digest`]).
+    pub symbols_digest: Fp,
+    /// The threshold `T` in basis points.
+    pub threshold: Fp,
+    /// `10^(18 - decimals)` per asset slot (zero in unused slots).
+    pub scales: Vec<Fp>,
+    /// Collateral weight in basis points per asset slot (zero in unused slots).
+    pub weights: Vec<Fp>,
+}
+
+impl MarketOpening {
+    /// The opening of `market` for its own shape.
+    pub fn new(market: &Market) -> Self {
+        let shape = market.shape();
+        let mut scales: Vec<Fp> = market
+            .assets()
+            .iter()
+            .map(|a| Fp::from(a.scale()))
+            .collect();
+        let mut weights: Vec<Fp> = market
+            .assets()
+            .iter()
+            .map(|a| Fp::from(u64::from(a.weight_bps)))
+            .collect();
+        scales.resize(shape.assets(), Fp::ZERO);
+        weights.resize(shape.assets(), Fp::ZERO);
+        MarketOpening {
+            symbols_digest: symbols_digest(market),
+            threshold: Fp::from(u64::from(market.threshold_bps())),
+            scales,
+            weights,
+        }
+    }
+
+    /// The market slot of asset slot `i`: `scale + 2^64 * weight`.
+    pub fn slot(&self, i: usize) -> Fp {
+        self.scales[i] + pow2(SCALE_BITS as u32) * self.weights[i]
+    }
+
+    /// Slots: one market slot per asset slot, then `T`, then the tag.
+    pub fn slots(&self) -> Vec<Fp> {
+        (0..self.scales.len())
+            .map(|i| self.slot(i))
+            .chain([self.threshold, Fp::from(TAG_MARKET)])
+            .collect()
+    }
+
+    /// The committed message: the symbol digest, then the packed slots.
+    pub fn message(&self) -> Vec<Fp> {
+        std::iter::once(self.symbols_digest)
+            .chain(pack(&self.slots(), SLOT_BITS_80))
+            .collect()
+    }
+
+    /// The market commitment.
+    pub fn commitment(&self) -> Fp {
+        hash(&self.message())
+    }
+}
+
+/// A symbol as a field element: its bytes read as a big-endian integer (at most 31 bytes).
+fn symbol_element(symbol: &str) -> Fp {
+    symbol.bytes().fold(Fp::ZERO, |acc, b| {
+        acc * Fp::from(256) + Fp::from(u64::from(b))
+    })
+}
+
+/// Poseidon over `TAG_SYMBOLS + 2^64 * count` and the 16 symbol slots (zero beyond `count`). It
+/// binds asset identity and order; the circuit takes it as one opaque message element.
+pub fn symbols_digest(market: &Market) -> Fp {
+    let mut message = [Fp::ZERO; MAX_ASSETS + 1];
+    message[0] = Fp::from(TAG_SYMBOLS) + Fp::from(market.assets().len() as u64) * pow2(64);
+    for (slot, asset) in message[1..].iter_mut().zip(market.assets()) {
+        *slot = symbol_element(&asset.symbol);
+    }
+    hash(&message)
+}
+
+/// The public commitment to `market`.
+pub fn market_commitment(market: &Market) -> Fp {
+    MarketOpening::new(market).commitment()
+}
+
+/// The public commitment to a price round of `market`.
+pub fn price_commitment(market: &Market, round: &PriceRound) -> Fp {
+    PriceOpening::new(round, market.shape()).commitment()
+}
+
+/// The public, hiding commitment to an account of `market`.
+pub fn account_commitment(market: &Market, account: &Account) -> Fp {
+    AccountOpening::new(account, market.shape()).commitment()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::Asset;
+
+    #[test]
+    fn every_shape_message_length_is_dispatched() {
+        for shape in Shape::ALL {
+            for len in message_lengths(shape) {
+                let message = vec![Fp::ONE; len];
+                hash(&message);
+            }
+        }
+        assert_eq!(message_lengths(Shape::A16), [23, 7, 7]);
+        assert_eq!(message_lengths(Shape::A4), [7, 3, 3]);
+    }
+
+    #[test]
+    fn pack_places_slots_little_endian() {
+        let packed = pack(&[Fp::from(1), Fp::from(2), Fp::from(3), Fp::from(4)], 64);
+        assert_eq!(packed.len(), 2);
+        assert_eq!(
+            packed[0],
+            Fp::from(1) + Fp::from(2) * pow2(64) + Fp::from(3) * pow2(128)
+        );
+        assert_eq!(packed[1], Fp::from(4));
+    }
+
+    fn market(symbols: &[&str], weight: u16) -> Market {
+        let assets = symbols
+            .iter()
+            .map(|s| Asset {
+                symbol: s.to_string(),
+                decimals: 18,
+                weight_bps: weight,
+            })
+            .collect();
+        Market::new("m", 10000, assets).unwrap()
+    }
+
+    #[test]
+    fn market_commitment_binds_every_field_and_order() {
+        let base = market_commitment(&market(&["A", "B"], 5000));
+        assert_ne!(base, market_commitment(&market(&["B", "A"], 5000)));
+        assert_ne!(base, market_commitment(&market(&["A", "C"], 5000)));
+        assert_ne!(base, market_commitment(&market(&["A", "B"], 5001)));
+        assert_ne!(base, market_commitment(&market(&["A", "B", "C"], 5000)));
+        let m = market(&["A", "B"], 5000);
+        let other_t = Market::new("m", 10001, m.assets().to_vec()).unwrap();
+        assert_ne!(base, market_commitment(&other_t));
+        let mut assets = m.assets().to_vec();
+        assets[1].decimals = 6;
+        assert_ne!(
+            base,
+            market_commitment(&Market::new("m", 10000, assets).unwrap())
+        );
+        // The name is a label, not part of the statement.
+        let renamed = Market::new("other", 10000, m.assets().to_vec()).unwrap();
+        assert_eq!(base, market_commitment(&renamed));
+    }
+
+    #[test]
+    fn price_and_account_commitments_bind_every_field() {
+        let m = market(&["A", "B"], 5000);
+        let p = |r, t, d, a, b| PriceRound::new(&m, r, t, d, vec![a, b]).unwrap();
+        let base = price_commitment(&m, &p(1, 2, 8, 10, 20));
+        for other in [
+            p(2, 2, 8, 10, 20),
+            p(1, 3, 8, 10, 20),
+            p(1, 2, 9, 10, 20),
+            p(1, 2, 8, 11, 20),
+            p(1, 2, 8, 20, 10),
+        ] {
+            assert_ne!(base, price_commitment(&m, &other));
+        }
+        let a =
+            |salt: u64, c: Vec<u128>, d: Vec<u128>| Account::new(&m, Fp::from(salt), c, d).unwrap();
+        let base = account_commitment(&m, &a(1, vec![5, 0], vec![0, 7]));
+        for other in [
+            a(2, vec![5, 0], vec![0, 7]),
+            a(1, vec![0, 5], vec![0, 7]),
+            a(1, vec![5, 0], vec![7, 0]),
+            a(1, vec![5 + (1 << 64), 0], vec![0, 7]),
+            a(1, vec![5, 0], vec![0, 7 << 64]),
+        ] {
+            assert_ne!(base, account_commitment(&m, &other));
+        }
+    }
+
+    #[test]
+    fn tags_separate_the_commitments() {
+        let tags = [TAG_ACCOUNT, TAG_PRICES, TAG_MARKET, TAG_SYMBOLS];
+        for (i, a) in tags.iter().enumerate() {
+            for b in &tags[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+}

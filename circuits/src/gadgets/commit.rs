@@ -1,0 +1,166 @@
+//! Commitments in the circuit: pack slots into field elements, then hash with Poseidon.
+//!
+//! # Region layout of one commitment's message (columns `a0..a3`)
+//!
+//! | row | a0    | a1 | a2 | a3  | gate              |
+//! |-----|-------|----|----|-----|-------------------|
+//! | 0   | first |    |    |     |                   |
+//! | j+1 | s_3j  | s_3j+1 | s_3j+2 | e_j | `pack 64` or `pack 80` |
+//!
+//! Gate `pack 64`: `e = s0 + 2^64·s1 + 2^128·s2`; gate `pack 80`: `e = s0 + 2^80·s1 + 2^160·s2`.
+//! Slots are copies of range-checked cells, or fixed constants (domain tags and zero padding),
+//! so each packed element has one opening. The message `[first, e_0, e_1, ...]` is then hashed
+//! with halo2_gadgets' Poseidon (`P128Pow5T3`, `ConstantLength`), matching
+//! [`crate::commitment::hash`].
+
+use ff::Field;
+use halo2_gadgets::poseidon::primitives::{ConstantLength, P128Pow5T3};
+use halo2_gadgets::poseidon::{Hash, Pow5Chip, Pow5Config};
+use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Selector};
+use halo2_proofs::poly::Rotation;
+
+use crate::commitment::{SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, with_message_length};
+use crate::field::{Fp, pow2};
+
+/// Configuration of the commitment chip.
+#[derive(Clone, Debug)]
+pub struct CommitConfig {
+    cols: [Column<Advice>; 4],
+    q_pack64: Selector,
+    q_pack80: Selector,
+    poseidon: Pow5Config<Fp, 3, 2>,
+}
+
+/// One slot of a message: a cell constrained elsewhere, or a constant fixed in the circuit.
+#[derive(Clone, Debug)]
+pub enum Slot {
+    /// A range-checked cell.
+    Cell(AssignedCell<Fp, Fp>),
+    /// A constant (domain tag or padding).
+    Constant(Fp),
+}
+
+/// Packs slots and hashes messages.
+#[derive(Clone, Debug)]
+pub struct CommitChip {
+    config: CommitConfig,
+}
+
+impl CommitChip {
+    /// Configures the packing gates on `cols`, reusing an already configured Poseidon chip.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fp>,
+        cols: [Column<Advice>; 4],
+        poseidon: Pow5Config<Fp, 3, 2>,
+    ) -> CommitConfig {
+        let q_pack64 = meta.selector();
+        let q_pack80 = meta.selector();
+        for (name, selector, bits) in [
+            ("pack 64", q_pack64, SLOT_BITS_64),
+            ("pack 80", q_pack80, SLOT_BITS_80),
+        ] {
+            let shift = pow2(bits as u32);
+            meta.create_gate(name, |meta| {
+                let q = meta.query_selector(selector);
+                let [s0, s1, s2, e] = cols.map(|c| meta.query_advice(c, Rotation::cur()));
+                Constraints::with_selector(
+                    q,
+                    [(
+                        "packed element",
+                        e - (s0 + s1 * shift + s2 * (shift * shift)),
+                    )],
+                )
+            });
+        }
+        CommitConfig {
+            cols,
+            q_pack64,
+            q_pack80,
+            poseidon,
+        }
+    }
+
+    /// Builds the chip from its configuration.
+    pub fn construct(config: CommitConfig) -> Self {
+        CommitChip { config }
+    }
+
+    /// Commits to `[first, pack(slots)]` and returns the Poseidon output cell.
+    pub fn commit(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        first: Value<Fp>,
+        slots: &[Slot],
+        slot_bits: usize,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let selector = match slot_bits {
+            SLOT_BITS_64 => self.config.q_pack64,
+            SLOT_BITS_80 => self.config.q_pack80,
+            other => unreachable!("no packing gate for {other}-bit slots"),
+        };
+        let cols = self.config.cols;
+        let message = layouter.assign_region(
+            || format!("{name} message"),
+            |mut region| {
+                let mut message = Vec::with_capacity(1 + slots.len().div_ceil(SLOTS_PER_ELEMENT));
+                message.push(region.assign_advice(|| "first element", cols[0], 0, || first)?);
+                let shift = Value::known(pow2(slot_bits as u32));
+                for (j, chunk) in slots.chunks(SLOTS_PER_ELEMENT).enumerate() {
+                    let row = j + 1;
+                    selector.enable(&mut region, row)?;
+                    let mut packed = Value::known(Fp::ZERO);
+                    for k in (0..SLOTS_PER_ELEMENT).rev() {
+                        let label = || format!("slot {}", SLOTS_PER_ELEMENT * j + k);
+                        let value = match chunk.get(k) {
+                            Some(Slot::Cell(cell)) => cell
+                                .copy_advice(label, &mut region, cols[k], row)?
+                                .value()
+                                .copied(),
+                            Some(Slot::Constant(c)) => {
+                                region.assign_advice_from_constant(label, cols[k], row, *c)?;
+                                Value::known(*c)
+                            }
+                            None => {
+                                region.assign_advice_from_constant(
+                                    label,
+                                    cols[k],
+                                    row,
+                                    Fp::ZERO,
+                                )?;
+                                Value::known(Fp::ZERO)
+                            }
+                        };
+                        packed = packed * shift + value;
+                    }
+                    message.push(region.assign_advice(
+                        || format!("element {j}"),
+                        cols[3],
+                        row,
+                        || packed,
+                    )?);
+                }
+                Ok(message)
+            },
+        )?;
+        let chip = Pow5Chip::construct(self.config.poseidon.clone());
+        with_message_length!(
+            message.len(),
+            hash_fixed(chip, layouter.namespace(|| name.to_owned()), message)
+        )
+    }
+}
+
+fn hash_fixed<const L: usize>(
+    chip: Pow5Chip<Fp, 3, 2>,
+    mut layouter: impl Layouter<Fp>,
+    message: Vec<AssignedCell<Fp, Fp>>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let message: [AssignedCell<Fp, Fp>; L] = message.try_into().map_err(|_| Error::Synthesis)?;
+    let hasher = Hash::<Fp, _, P128Pow5T3, ConstantLength<L>, 3, 2>::init(
+        chip,
+        layouter.namespace(|| "init"),
+    )?;
+    hasher.hash(layouter.namespace(|| "hash"), message)
+}

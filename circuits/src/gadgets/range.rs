@@ -1,0 +1,99 @@
+//! Range checks: a value is constrained to `0..2^bits` by decomposing it into `bits / 8` words of
+//! 8 bits, each looked up in a table of `0..256`.
+//!
+//! This is halo2_gadgets' [`LookupRangeCheckConfig`] in strict mode, with its own named region
+//! per check so that a failing check names the value it guards.
+//!
+//! Column layout of one check of `W` words (`z_0` is a copy of the checked cell):
+//!
+//! | row | running_sum | q_lookup | q_running |
+//! |-----|-------------|----------|-----------|
+//! | 0   | z_0 = value | 1        | 1         |
+//! | i   | z_i         | 1        | 1         |
+//! | W   | z_W = 0     | 0        | 0         |
+//!
+//! with `z_i = 2^8 · z_{i+1} + a_i` and each word `a_i = z_i - 2^8 · z_{i+1}` looked up in the
+//! table; `z_W` is constrained to the constant 0.
+
+use halo2_gadgets::utilities::lookup_range_check::{LookupRangeCheck, LookupRangeCheckConfig};
+use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, TableColumn};
+
+use crate::bounds::LOOKUP_BITS;
+use crate::field::Fp;
+
+/// Configuration of the range-check chip.
+#[derive(Clone, Debug)]
+pub struct RangeCheckConfig {
+    lookup: LookupRangeCheckConfig<Fp, LOOKUP_BITS>,
+    running_sum: Column<Advice>,
+    table: TableColumn,
+}
+
+/// Constrains cells to `0..2^bits` for `bits` a multiple of [`LOOKUP_BITS`].
+#[derive(Clone, Debug)]
+pub struct RangeCheckChip {
+    config: RangeCheckConfig,
+}
+
+impl RangeCheckChip {
+    /// Configures the lookup on `running_sum` against `table`.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fp>,
+        running_sum: Column<Advice>,
+        table: TableColumn,
+    ) -> RangeCheckConfig {
+        RangeCheckConfig {
+            lookup: LookupRangeCheckConfig::configure(meta, running_sum, table),
+            running_sum,
+            table,
+        }
+    }
+
+    /// Builds the chip from its configuration.
+    pub fn construct(config: RangeCheckConfig) -> Self {
+        RangeCheckChip { config }
+    }
+
+    /// Fills the table with `0..2^LOOKUP_BITS`.
+    pub fn load_table(&self, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
+        layouter.assign_table(
+            || "range table",
+            |mut table| {
+                for value in 0..(1u64 << LOOKUP_BITS) {
+                    table.assign_cell(
+                        || "word",
+                        self.config.table,
+                        value as usize,
+                        || Value::known(Fp::from(value)),
+                    )?;
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// Constrains `cell` to `0..2^bits` in a region named after `name`.
+    pub fn check(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        cell: &AssignedCell<Fp, Fp>,
+        bits: usize,
+    ) -> Result<(), Error> {
+        assert!(
+            bits % LOOKUP_BITS == 0,
+            "range checks are whole words of {LOOKUP_BITS} bits"
+        );
+        layouter.assign_region(
+            || format!("range check {name} < 2^{bits}"),
+            |mut region| {
+                let z_0 = cell.copy_advice(|| "z_0", &mut region, self.config.running_sum, 0)?;
+                self.config
+                    .lookup
+                    .range_check(&mut region, z_0, bits / LOOKUP_BITS, true)?;
+                Ok(())
+            },
+        )
+    }
+}

@@ -1,0 +1,280 @@
+//! IPA parameters, verifying and proving keys, and verifying-key fingerprints.
+//!
+//! Parameters are derived deterministically from a fixed string (no trusted setup): any party
+//! regenerates exactly the same ones. Generating them costs about a quarter of a second at
+//! `k = 9`, so [`ParamsStore`] caches them on disk; a cached file is used only if its BLAKE2b
+//! digest equals the digest pinned in this crate, so a corrupted or planted file is regenerated,
+//! never trusted. Keys are rebuilt from the circuit (halo2 keys are not serialisable).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use halo2_proofs::dev::CircuitCost;
+use halo2_proofs::plonk::{self, ProvingKey, VerifyingKey, keygen_pk, keygen_vk};
+use halo2_proofs::poly::commitment::Params;
+use pasta_curves::vesta;
+use thiserror::Error;
+
+use crate::circuit::HealthCircuit;
+use crate::shape::Shape;
+
+/// The curve proofs are made over (its scalar field is [`crate::Fp`]).
+pub type Curve = vesta::Affine;
+
+/// Version of the statement, hashed into every fingerprint. Bump it whenever the meaning of a
+/// proof changes without the constraint system changing (e.g. an off-circuit encoding).
+pub const STATEMENT_VERSION: &str = "zkliq health statement v1";
+/// The proof system release this crate builds against (a test checks it against Cargo.lock).
+pub const HALO2_PROOFS_VERSION: &str = "0.4";
+
+/// BLAKE2b-256 digests of `Params::new(k)` as written by `Params::write`, for every `k` a shape
+/// uses. A test regenerates the parameters and checks these.
+const PINNED_PARAMS: &[(u32, &str)] = &[
+    (
+        9,
+        "9a3f6aa3043993d32938ce79d9d659975a6986cacd29ec0cd2b5bfca28213d0f",
+    ),
+    (
+        10,
+        "b1177925a2967ffd8c70f8fbef4931a3613e064b6d89c030558947f25bd7f638",
+    ),
+];
+
+/// Why parameters or keys could not be produced.
+#[derive(Debug, Error)]
+pub enum KeyError {
+    /// Key generation failed: the circuit does not fit its shape's `k` (a bug).
+    #[error("key generation for the {shape} circuit failed: {source}")]
+    Keygen {
+        /// The shape.
+        shape: Shape,
+        /// halo2's error.
+        source: plonk::Error,
+    },
+    /// The parameter cache directory could not be read.
+    #[error("cannot read cached parameters {path}: {source}")]
+    CacheRead {
+        /// The cache file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// A 32-byte fingerprint of a verifying key, its shape and the statement version.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// Lowercase hex, 64 digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Parameters by `k`, generated once and shared; optionally cached on disk.
+#[derive(Debug, Default)]
+pub struct ParamsStore {
+    dir: Option<PathBuf>,
+    loaded: Mutex<HashMap<u32, Arc<Params<Curve>>>>,
+}
+
+impl ParamsStore {
+    /// A store that generates parameters in memory and never touches the disk.
+    pub fn in_memory() -> Self {
+        ParamsStore::default()
+    }
+
+    /// A store that caches parameters as `params-k{k}.bin` files in `dir` (created on demand).
+    pub fn cached_in(dir: impl Into<PathBuf>) -> Self {
+        ParamsStore {
+            dir: Some(dir.into()),
+            loaded: Mutex::default(),
+        }
+    }
+
+    fn path(&self, k: u32) -> Option<PathBuf> {
+        self.dir
+            .as_ref()
+            .map(|d| d.join(format!("params-k{k}.bin")))
+    }
+
+    /// True if `get(k)` will not have to generate parameters (they are loaded, or a cache file
+    /// exists; its digest is still checked on load).
+    pub fn is_cached(&self, k: u32) -> bool {
+        self.lock().contains_key(&k) || self.path(k).is_some_and(|p| p.is_file())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Arc<Params<Curve>>>> {
+        // A panic while holding the lock cannot leave the map inconsistent: entries are whole.
+        self.loaded.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The parameters for `k`: from memory, from a cache file whose digest matches the pinned
+    /// one, or freshly generated (and then cached, best effort).
+    pub fn get(&self, k: u32) -> Result<Arc<Params<Curve>>, KeyError> {
+        if let Some(p) = self.lock().get(&k) {
+            return Ok(p.clone());
+        }
+        let params = Arc::new(self.load_or_generate(k)?);
+        self.lock().insert(k, params.clone());
+        Ok(params)
+    }
+
+    fn load_or_generate(&self, k: u32) -> Result<Params<Curve>, KeyError> {
+        let pinned = PINNED_PARAMS
+            .iter()
+            .find(|(pk, _)| *pk == k)
+            .map(|(_, d)| *d);
+        let (Some(path), Some(pinned)) = (self.path(k), pinned) else {
+            return Ok(Params::new(k));
+        };
+        match fs::read(&path) {
+            Ok(bytes) if params_digest(&bytes) == pinned => {
+                if let Ok(params) = Params::read(&mut bytes.as_slice()) {
+                    return Ok(params);
+                }
+            }
+            Ok(_) => {
+                tracing::warn!(path = %path.display(), "cached parameters do not match the pinned digest; regenerating")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(KeyError::CacheRead { path, source }),
+        }
+        let params = Params::new(k);
+        if let Err(e) = write_atomically(&path, &params) {
+            tracing::warn!(path = %path.display(), error = %e, "could not cache parameters");
+        }
+        Ok(params)
+    }
+}
+
+fn write_atomically(path: &Path, params: &Params<Curve>) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    let mut bytes = Vec::new();
+    params.write(&mut bytes)?;
+    file.write_all(&bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// BLAKE2b-256 of serialised parameters, hex.
+pub fn params_digest(bytes: &[u8]) -> String {
+    let hash = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(b"zkliq-params-v1\0")
+        .hash(bytes);
+    hex::encode(hash.as_bytes())
+}
+
+/// Everything needed to verify proofs of one shape.
+#[derive(Clone, Debug)]
+pub struct VerifierKey {
+    shape: Shape,
+    vk: VerifyingKey<Curve>,
+    fingerprint: Fingerprint,
+    proof_len: usize,
+}
+
+impl VerifierKey {
+    /// Builds the verifying key of `shape` from the circuit.
+    pub fn build(params: &Params<Curve>, shape: Shape) -> Result<Self, KeyError> {
+        let circuit = HealthCircuit::keygen(shape);
+        let vk =
+            keygen_vk(params, &circuit).map_err(|source| KeyError::Keygen { shape, source })?;
+        let fingerprint = fingerprint(&vk, shape);
+        let proof_len = CircuitCost::<vesta::Point, _>::measure(shape.k(), &circuit)
+            .proof_size(1)
+            .into();
+        Ok(VerifierKey {
+            shape,
+            vk,
+            fingerprint,
+            proof_len,
+        })
+    }
+
+    /// The shape this key verifies.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// halo2's verifying key.
+    pub fn vk(&self) -> &VerifyingKey<Curve> {
+        &self.vk
+    }
+
+    /// Fingerprint of the verifying key, shape and statement version.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The exact length of every proof for this key, in bytes.
+    pub fn proof_len(&self) -> usize {
+        self.proof_len
+    }
+}
+
+/// Everything needed to prove statements of one shape.
+#[derive(Clone, Debug)]
+pub struct ProverKey {
+    verifier: VerifierKey,
+    pk: ProvingKey<Curve>,
+}
+
+impl ProverKey {
+    /// Builds the proving key of `shape` from the circuit.
+    pub fn build(params: &Params<Curve>, shape: Shape) -> Result<Self, KeyError> {
+        let verifier = VerifierKey::build(params, shape)?;
+        let pk = keygen_pk(params, verifier.vk.clone(), &HealthCircuit::keygen(shape))
+            .map_err(|source| KeyError::Keygen { shape, source })?;
+        Ok(ProverKey { verifier, pk })
+    }
+
+    /// The matching verifier key.
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+
+    /// halo2's proving key.
+    pub fn pk(&self) -> &ProvingKey<Curve> {
+        &self.pk
+    }
+}
+
+/// BLAKE2b-256 over the statement version, the proof-system version, the shape, `k` and the
+/// pinned verifying key (its domain, constraint system, fixed and permutation commitments).
+pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: Shape) -> Fingerprint {
+    let mut state = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(b"zkliq-vk-fp-v1\0\0")
+        .to_state();
+    let header = format!(
+        "{STATEMENT_VERSION}\nhalo2_proofs {HALO2_PROOFS_VERSION}\nshape {}\nk {}\n",
+        shape.assets(),
+        shape.k()
+    );
+    state.update(header.as_bytes());
+    state.update(format!("{:?}", vk.pinned()).as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(state.finalize().as_bytes());
+    Fingerprint(out)
+}

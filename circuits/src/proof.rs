@@ -1,0 +1,176 @@
+//! Creating and checking proofs.
+//!
+//! A proof is the transcript bytes halo2 writes (BLAKE2b transcript, IPA over Vesta). halo2's
+//! verifier ignores bytes after the transcript; [`verify`] therefore requires the proof to have
+//! exactly [`VerifierKey::proof_len`] bytes, and that the transcript consumed all of them.
+
+use halo2_proofs::plonk::{self, SingleVerifier, create_proof, verify_proof};
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255};
+use rand::SeedableRng;
+use rand::rngs::{StdRng, SysRng};
+use thiserror::Error;
+
+use crate::circuit::HealthCircuit;
+use crate::commitment;
+use crate::inputs::{Account, Market, PriceRound};
+use crate::instance::{Claim, Instance};
+use crate::keys::{Curve, ProverKey, VerifierKey};
+use crate::reference;
+use crate::shape::Shape;
+use crate::witness::HealthWitness;
+
+/// Why a proof could not be created.
+#[derive(Debug, Error)]
+pub enum ProveError {
+    /// The claim is false for this account: no valid proof exists.
+    #[error("the account is {actual}, so it cannot be proven {claimed}")]
+    ClaimFalse {
+        /// The claim asked for.
+        claimed: Claim,
+        /// The claim that holds.
+        actual: Claim,
+    },
+    /// The key is for a different shape than the market needs.
+    #[error("the key is for the {key} circuit but the market needs the {market} circuit")]
+    WrongShape {
+        /// The key's shape.
+        key: Shape,
+        /// The market's shape.
+        market: Shape,
+    },
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed: {0}")]
+    Randomness(String),
+    /// halo2 failed to create the proof.
+    #[error("proof creation failed: {0}")]
+    Halo2(#[from] plonk::Error),
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The proof does not have the exact length proofs of this key have.
+    #[error("proof has {found} bytes, but every {shape} proof has exactly {expected}")]
+    Length {
+        /// The key's shape.
+        shape: Shape,
+        /// Required length.
+        expected: usize,
+        /// Actual length.
+        found: usize,
+    },
+    /// The proof does not verify against these public inputs and this key.
+    #[error("the proof does not verify against its public inputs")]
+    Invalid,
+}
+
+/// The public inputs for proving `claim` about `account`.
+pub fn instance_for(
+    market: &Market,
+    prices: &PriceRound,
+    account: &Account,
+    claim: Claim,
+) -> Instance {
+    Instance {
+        account_commitment: commitment::account_commitment(market, account),
+        price_commitment: commitment::price_commitment(market, prices),
+        market_commitment: commitment::market_commitment(market),
+        claim,
+    }
+}
+
+/// Proves `claim` about `account`, refusing (without running the prover) if the claim is false.
+pub fn prove(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    market: &Market,
+    prices: &PriceRound,
+    account: &Account,
+    claim: Claim,
+) -> Result<(Instance, Vec<u8>), ProveError> {
+    if key.verifier().shape() != market.shape() {
+        return Err(ProveError::WrongShape {
+            key: key.verifier().shape(),
+            market: market.shape(),
+        });
+    }
+    let actual = reference::evaluate(market, prices, account).claim();
+    if actual != claim {
+        return Err(ProveError::ClaimFalse {
+            claimed: claim,
+            actual,
+        });
+    }
+    let instance = instance_for(market, prices, account, claim);
+    let witness = HealthWitness::new(market, prices, account, claim);
+    let proof = prove_witness(params, key, witness, &instance.to_column())?;
+    Ok((instance, proof))
+}
+
+/// Runs the prover on a raw witness and instance column, without checking the claim first.
+/// Soundness tests use it to show that dishonest witnesses do not yield verifying proofs.
+pub fn prove_witness(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    witness: HealthWitness,
+    instance: &[crate::Fp],
+) -> Result<Vec<u8>, ProveError> {
+    let mut rng =
+        StdRng::try_from_rng(&mut SysRng).map_err(|e| ProveError::Randomness(e.to_string()))?;
+    let mut transcript = Blake2bWrite::<_, Curve, Challenge255<Curve>>::init(vec![]);
+    create_proof(
+        params,
+        key.pk(),
+        &[HealthCircuit::new(witness)],
+        &[&[instance]],
+        &mut rng,
+        &mut transcript,
+    )?;
+    Ok(transcript.finalize())
+}
+
+/// Checks `proof` against `instance` with `key`: exact length, valid transcript, no trailing
+/// bytes.
+pub fn verify(
+    params: &Params<Curve>,
+    key: &VerifierKey,
+    instance: &Instance,
+    proof: &[u8],
+) -> Result<(), VerifyError> {
+    verify_column(params, key, &instance.to_column(), proof)
+}
+
+/// [`verify`] on a raw instance column (of any values).
+pub fn verify_column(
+    params: &Params<Curve>,
+    key: &VerifierKey,
+    column: &[crate::Fp],
+    proof: &[u8],
+) -> Result<(), VerifyError> {
+    check_length(key, proof)?;
+    let mut reader = proof;
+    let mut transcript = Blake2bRead::<_, Curve, Challenge255<Curve>>::init(&mut reader);
+    let strategy = SingleVerifier::new(params);
+    verify_proof(params, key.vk(), strategy, &[&[column]], &mut transcript)
+        .map_err(|_| VerifyError::Invalid)?;
+    drop(transcript);
+    if reader.is_empty() {
+        Ok(())
+    } else {
+        Err(VerifyError::Invalid)
+    }
+}
+
+/// Rejects proofs whose length differs from the key's exact proof length.
+pub fn check_length(key: &VerifierKey, proof: &[u8]) -> Result<(), VerifyError> {
+    if proof.len() == key.proof_len() {
+        Ok(())
+    } else {
+        Err(VerifyError::Length {
+            shape: key.shape(),
+            expected: key.proof_len(),
+            found: proof.len(),
+        })
+    }
+}
