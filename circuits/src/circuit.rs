@@ -37,7 +37,9 @@ use crate::bounds::{
     CARRY_BITS, LIMB_BITS, PRICE_BITS, REMAINDER_BITS, SCALE_BITS, THRESHOLD_BITS, VERDICT_BITS,
     WEIGHT_BITS,
 };
-use crate::commitment::{SLOT_BITS_64, SLOT_BITS_80, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES};
+use crate::commitment::{
+    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES,
+};
 use crate::field::Fp;
 use crate::gadgets::commit::{CommitChip, CommitConfig, Slot};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
@@ -90,6 +92,13 @@ impl HealthCircuit {
     fn value(&self, f: impl FnOnce(&HealthWitness) -> Fp) -> Value<Fp> {
         self.witness.as_ref().map(f)
     }
+
+    /// The packed elements of a message of `slots` slots (unknown without a witness).
+    fn values(&self, f: impl Fn(&HealthWitness) -> &Vec<Fp>, slots: usize) -> Vec<Value<Fp>> {
+        (0..slots.div_ceil(SLOTS_PER_ELEMENT))
+            .map(|j| self.value(|w| f(w).get(j).copied().unwrap_or_default()))
+            .collect()
+    }
 }
 
 impl Circuit<Fp> for HealthCircuit {
@@ -136,13 +145,15 @@ impl Circuit<Fp> for HealthCircuit {
                 price: self.value(|w| w.prices.prices[i]),
                 scale: self.value(|w| w.market.scales[i]),
                 weight: self.value(|w| w.market.weights[i]),
+                market_slot: self.value(|w| w.derived.market_slots[i]),
+                accumulators: [0, 1, 2, 3].map(|j| self.value(|w| w.derived.accumulators[i][j])),
             })
             .collect();
         let verdict = VerdictValues {
             threshold: self.value(|w| w.market.threshold),
-            carry: self.value(|w| w.verdict.carry),
-            remainder: self.value(|w| w.verdict.remainder),
-            verdict: self.value(|w| w.verdict.verdict),
+            carry: self.value(|w| w.derived.verdict.carry),
+            remainder: self.value(|w| w.derived.verdict.remainder),
+            verdict: self.value(|w| w.derived.verdict.verdict),
             claim: self.value(|w| w.claim),
         };
         let cells = ValuationChip::construct(config.valuation).assign(
@@ -197,6 +208,7 @@ impl Circuit<Fp> for HealthCircuit {
             "account",
             self.value(|w| w.account.salt),
             &account_slots,
+            &self.values(|w| &w.derived.account_packed, account_slots.len()),
             SLOT_BITS_64,
         )?;
         layouter.constrain_instance(account.cell(), config.instance, ACCOUNT_COMMITMENT_ROW)?;
@@ -212,6 +224,7 @@ impl Circuit<Fp> for HealthCircuit {
             "price round",
             self.value(|w| w.prices.header),
             &price_slots,
+            &self.values(|w| &w.derived.price_packed, price_slots.len()),
             SLOT_BITS_64,
         )?;
         layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
@@ -227,6 +240,7 @@ impl Circuit<Fp> for HealthCircuit {
             "market",
             self.value(|w| w.market.symbols_digest),
             &market_slots,
+            &self.values(|w| &w.derived.market_packed, market_slots.len()),
             SLOT_BITS_80,
         )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;

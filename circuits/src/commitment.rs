@@ -221,10 +221,8 @@ impl MarketOpening {
 
     /// Slots: one market slot per asset slot, then `T`, then the tag.
     pub fn slots(&self) -> Vec<Fp> {
-        (0..self.scales.len())
-            .map(|i| self.slot(i))
-            .chain([self.threshold, Fp::from(TAG_MARKET)])
-            .collect()
+        let market_slots: Vec<Fp> = (0..self.scales.len()).map(|i| self.slot(i)).collect();
+        market_message_slots(&market_slots, self.threshold)
     }
 
     /// The committed message: the symbol digest, then the packed slots.
@@ -238,6 +236,16 @@ impl MarketOpening {
     pub fn commitment(&self) -> Fp {
         hash(&self.message())
     }
+}
+
+/// The market message's slots given each asset slot's `scale + 2^64 * weight`: those, then `T`,
+/// then the tag.
+pub fn market_message_slots(market_slots: &[Fp], threshold: Fp) -> Vec<Fp> {
+    market_slots
+        .iter()
+        .copied()
+        .chain([threshold, Fp::from(TAG_MARKET)])
+        .collect()
 }
 
 /// A symbol as a field element: its bytes read as a big-endian integer (at most 31 bytes).

@@ -86,15 +86,20 @@ impl CommitChip {
         CommitChip { config }
     }
 
-    /// Commits to `[first, pack(slots)]` and returns the Poseidon output cell.
+    /// Commits to `[first, e_0, e_1, ...]` where `e_j` packs `slots[3j..3j+3]`; `packed` holds
+    /// the prover's values of the `e_j` (the gate checks them). Returns the Poseidon output cell.
     pub fn commit(
         &self,
         layouter: &mut impl Layouter<Fp>,
         name: &str,
         first: Value<Fp>,
         slots: &[Slot],
+        packed: &[Value<Fp>],
         slot_bits: usize,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        if packed.len() != slots.len().div_ceil(SLOTS_PER_ELEMENT) {
+            return Err(Error::Synthesis);
+        }
         let selector = match slot_bits {
             SLOT_BITS_64 => self.config.q_pack64,
             SLOT_BITS_80 => self.config.q_pack80,
@@ -106,39 +111,28 @@ impl CommitChip {
             |mut region| {
                 let mut message = Vec::with_capacity(1 + slots.len().div_ceil(SLOTS_PER_ELEMENT));
                 message.push(region.assign_advice(|| "first element", cols[0], 0, || first)?);
-                let shift = Value::known(pow2(slot_bits as u32));
                 for (j, chunk) in slots.chunks(SLOTS_PER_ELEMENT).enumerate() {
                     let row = j + 1;
                     selector.enable(&mut region, row)?;
-                    let mut packed = Value::known(Fp::ZERO);
-                    for k in (0..SLOTS_PER_ELEMENT).rev() {
+                    for (k, col) in cols.iter().take(SLOTS_PER_ELEMENT).enumerate() {
                         let label = || format!("slot {}", SLOTS_PER_ELEMENT * j + k);
-                        let value = match chunk.get(k) {
-                            Some(Slot::Cell(cell)) => cell
-                                .copy_advice(label, &mut region, cols[k], row)?
-                                .value()
-                                .copied(),
+                        match chunk.get(k) {
+                            Some(Slot::Cell(cell)) => {
+                                cell.copy_advice(label, &mut region, *col, row)?;
+                            }
                             Some(Slot::Constant(c)) => {
-                                region.assign_advice_from_constant(label, cols[k], row, *c)?;
-                                Value::known(*c)
+                                region.assign_advice_from_constant(label, *col, row, *c)?;
                             }
                             None => {
-                                region.assign_advice_from_constant(
-                                    label,
-                                    cols[k],
-                                    row,
-                                    Fp::ZERO,
-                                )?;
-                                Value::known(Fp::ZERO)
+                                region.assign_advice_from_constant(label, *col, row, Fp::ZERO)?;
                             }
-                        };
-                        packed = packed * shift + value;
+                        }
                     }
                     message.push(region.assign_advice(
                         || format!("element {j}"),
                         cols[3],
                         row,
-                        || packed,
+                        || packed[j],
                     )?);
                 }
                 Ok(message)

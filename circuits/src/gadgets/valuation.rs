@@ -61,6 +61,10 @@ pub struct AssetValues {
     pub scale: Value<Fp>,
     /// Collateral weight in bps.
     pub weight: Value<Fp>,
+    /// Market slot `s + 2^64·w`.
+    pub market_slot: Value<Fp>,
+    /// `[A_lo, A_hi, D_lo, D_hi]` after this slot.
+    pub accumulators: [Value<Fp>; 4],
 }
 
 /// Private values of the comparison.
@@ -217,7 +221,6 @@ impl ValuationChip {
                         Fp::ZERO,
                     )?;
                 }
-                let mut acc = [Value::known(Fp::ZERO); 4];
                 let mut asset_cells = Vec::with_capacity(assets.len());
                 for (i, a) in assets.iter().enumerate() {
                     let row = 3 * i + 1;
@@ -236,18 +239,12 @@ impl ValuationChip {
                     let price = assign(&mut region, "price", 0, row + 1, a.price)?;
                     let scale = assign(&mut region, "scale", 1, row + 1, a.scale)?;
                     let weight = assign(&mut region, "weight", 2, row + 1, a.weight)?;
-                    let m = a.scale + a.weight * Value::known(pow2(SCALE_BITS as u32));
-                    let market_slot = assign(&mut region, "market slot", 3, row + 1, m)?;
-                    let unit = a.price * a.scale;
-                    let weighted = unit * a.weight;
-                    acc = [
-                        acc[0] + a.collateral[0] * weighted,
-                        acc[1] + a.collateral[1] * weighted,
-                        acc[2] + a.debt[0] * unit,
-                        acc[3] + a.debt[1] * unit,
-                    ];
-                    for (col, (name, v)) in
-                        ["A_lo", "A_hi", "D_lo", "D_hi"].iter().zip(acc).enumerate()
+                    let market_slot =
+                        assign(&mut region, "market slot", 3, row + 1, a.market_slot)?;
+                    for (col, (name, v)) in ["A_lo", "A_hi", "D_lo", "D_hi"]
+                        .iter()
+                        .zip(a.accumulators)
+                        .enumerate()
                     {
                         assign(&mut region, name, col, row + 2, v)?;
                     }
