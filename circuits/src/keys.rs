@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use halo2_proofs::dev::CircuitCost;
 use halo2_proofs::plonk::{self, ProvingKey, VerifyingKey, keygen_pk, keygen_vk};
-use halo2_proofs::poly::commitment::Params;
+pub use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
 use thiserror::Error;
 

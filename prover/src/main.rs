@@ -1,1 +1,37 @@
-fn main() {}
+//! `zkliq`: prove, privately, that an account is healthy or liquidatable; verify such proofs.
+//!
+//! Exit codes: 0 success; 1 the claim is false (`prove`) or the proof is invalid or does not
+//! match (`verify`); 2 bad input (unreadable or malformed file, out-of-bound value, bad usage);
+//! 3 an internal failure.
+
+mod cli;
+mod commands;
+mod failure;
+mod files;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZKLIQ_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .without_time()
+        .init();
+    run(cli::Cli::parse())
+}
+
+fn run(cli: cli::Cli) -> ExitCode {
+    match commands::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.exit_code()
+        }
+    }
+}

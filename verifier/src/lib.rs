@@ -1,1 +1,38 @@
+//! # zkliq-verifier
+//!
+//! Checks zkliq proofs: that a private, committed account is healthy or liquidatable against a
+//! committed price round and market. Embed it in a keeper, a protocol node or an audit tool.
+//!
+//! ```no_run
+//! use zkliq_verifier::Verifier;
+//!
+//! let verifier = Verifier::new();
+//! let bytes = std::fs::read("proof.json").unwrap();
+//! match verifier.verify_json(&bytes) {
+//!     Ok(verified) => println!("valid: the account is {}", verified.claim()),
+//!     Err(e) => println!("rejected: {e}"),
+//! }
+//! ```
+//!
+//! A [`Verified`] proof says the claim holds for *some* account, price round and market that
+//! open its three public commitments. To know *which*, compare them with what you expect:
+//! [`Verified::check_market`], [`Verified::check_prices`], [`Verified::check_account`].
+//!
+//! What [`Verifier::verify`] guarantees when it returns `Ok`:
+//! - the envelope's verifying-key fingerprint is this verifier's key for the proof's shape;
+//! - the proof has exactly the length of a proof for that key (no trailing or missing bytes);
+//! - the halo2 proof verifies against exactly the envelope's public inputs.
+//!
+//! No input bytes make it panic; every failure is a [`VerifyError`].
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod envelope;
+mod error;
+mod verifier;
+
+pub use envelope::{EnvelopeError, FORMAT, ProofEnvelope};
+pub use error::VerifyError;
+pub use verifier::{BatchReport, Verified, Verifier};
+pub use zkliq_circuits::{Claim, Instance, Market, PriceRound, Shape};

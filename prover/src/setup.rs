@@ -1,0 +1,56 @@
+//! Parameters, keys and progress display shared by the commands.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use zkliq_circuits::Shape;
+use zkliq_circuits::keys::{Curve, Params, ParamsStore, ProverKey};
+
+use crate::failure::{Failure, internal};
+
+/// The parameter cache directory: `--params-dir`, else `$XDG_CACHE_HOME/zkliq` (or the
+/// platform's cache directory), else none (parameters are generated in memory).
+pub fn params_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| dirs::cache_dir().map(|d| d.join("zkliq")))
+}
+
+/// A parameter store over the cache directory.
+pub fn params_store(dir: Option<PathBuf>) -> ParamsStore {
+    match dir {
+        Some(dir) => ParamsStore::cached_in(dir),
+        None => ParamsStore::in_memory(),
+    }
+}
+
+/// Runs `f`, showing a spinner with `message` on stderr if `slow` and stderr is a terminal.
+pub fn with_spinner<T>(slow: bool, message: &str, f: impl FnOnce() -> T) -> T {
+    if !slow || !std::io::stderr().is_terminal() {
+        return f();
+    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+    spinner.set_message(message.to_owned());
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let out = f();
+    spinner.finish_and_clear();
+    out
+}
+
+/// The parameters for `shape` (generated with a spinner the first time).
+pub fn params(store: &ParamsStore, shape: Shape) -> Result<Arc<Params<Curve>>, Failure> {
+    let k = shape.k();
+    with_spinner(
+        !store.is_cached(k),
+        &format!("generating proving parameters for k = {k} (once; cached afterwards)"),
+        || store.get(k),
+    )
+    .map_err(internal)
+}
+
+/// Builds the proving key of `shape`.
+pub fn prover_key(params: &Params<Curve>, shape: Shape) -> Result<ProverKey, Failure> {
+    ProverKey::build(params, shape).map_err(internal)
+}

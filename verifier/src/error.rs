@@ -1,0 +1,85 @@
+//! Why a proof was not accepted.
+
+use thiserror::Error;
+use zkliq_circuits::Shape;
+use zkliq_circuits::keys::KeyError;
+
+use crate::envelope::EnvelopeError;
+
+/// Every way a proof can fail to verify or to match what the caller expected.
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    /// The bytes are not a well-formed proof envelope.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The proof was made for a different verifying key: another version of the circuit, or
+    /// another statement version. It cannot verify here.
+    #[error(
+        "vk_fingerprint: the proof was made for verifying key {found}, but this verifier's {shape} key is {expected} (a different zkliq version or circuit)"
+    )]
+    FingerprintMismatch {
+        /// The shape.
+        shape: Shape,
+        /// This verifier's fingerprint.
+        expected: String,
+        /// The envelope's fingerprint.
+        found: String,
+    },
+    /// The proof has the wrong number of bytes (trailing or missing bytes).
+    #[error("proof: has {found} bytes, but every {shape} proof has exactly {expected}")]
+    Length {
+        /// The shape.
+        shape: Shape,
+        /// Required length.
+        expected: usize,
+        /// Actual length.
+        found: usize,
+    },
+    /// The proof does not verify against its public inputs: it is forged, corrupted, or its
+    /// public inputs were altered.
+    #[error("the proof is invalid: it does not verify against its public inputs")]
+    Invalid,
+    /// The proof is for a market other than the one given.
+    #[error("market_commitment: the proof is for market {found}, not the given market ({expected})")]
+    MarketMismatch {
+        /// The given market's commitment.
+        expected: String,
+        /// The envelope's market commitment.
+        found: String,
+    },
+    /// The given market needs a different circuit shape than the proof's.
+    #[error("shape: the given market uses the {expected} circuit, but the proof is for the {found} circuit")]
+    ShapeMismatch {
+        /// The given market's shape.
+        expected: Shape,
+        /// The envelope's shape.
+        found: Shape,
+    },
+    /// The proof is for a price round other than the one given.
+    #[error("price_commitment: the proof is for price round {found}, not the given round ({expected})")]
+    PricesMismatch {
+        /// The given round's commitment.
+        expected: String,
+        /// The envelope's price commitment.
+        found: String,
+    },
+    /// The proof is about an account other than the one given.
+    #[error("account_commitment: the proof is about account {found}, not {expected}")]
+    AccountMismatch {
+        /// The given account commitment.
+        expected: String,
+        /// The envelope's account commitment.
+        found: String,
+    },
+    /// Verifier keys could not be built.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
+impl VerifyError {
+    /// True when the input could not be parsed at all (as opposed to a proof that was read and
+    /// found invalid or not matching).
+    pub fn is_malformed(&self) -> bool {
+        matches!(self, VerifyError::Envelope(_))
+    }
+}
