@@ -21,8 +21,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
 
 /// Reads and validates a market file.
 pub fn market(path: &Path) -> Result<Market, Failure> {
-    Market::from_json(&read_text(path)?)
-        .map_err(|e| bad_input(anyhow!("{}: {e}", path.display())))
+    Market::from_json(&read_text(path)?).map_err(|e| bad_input(anyhow!("{}: {e}", path.display())))
 }
 
 /// Reads and validates a price-round file for `market`.

@@ -31,7 +31,9 @@ pub fn with_spinner<T>(slow: bool, message: &str, f: impl FnOnce() -> T) -> T {
         return f();
     }
     let spinner = ProgressBar::new_spinner();
-    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"),
+    );
     spinner.set_message(message.to_owned());
     spinner.enable_steady_tick(Duration::from_millis(100));
     let out = f();

@@ -142,10 +142,13 @@ impl ProofEnvelope {
                 problem: "must be exactly 64 hexadecimal digits".into(),
             }
         })?;
-        let claim = raw.claim.parse::<Claim>().map_err(|e| EnvelopeError::Field {
-            field: "claim",
-            problem: e.to_string(),
-        })?;
+        let claim = raw
+            .claim
+            .parse::<Claim>()
+            .map_err(|e| EnvelopeError::Field {
+                field: "claim",
+                problem: e.to_string(),
+            })?;
         let element = |field: &'static str, text: &str| {
             field::from_hex(text).map_err(|e: FieldHexError| EnvelopeError::Field {
                 field,

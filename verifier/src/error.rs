@@ -40,7 +40,9 @@ pub enum VerifyError {
     #[error("the proof is invalid: it does not verify against its public inputs")]
     Invalid,
     /// The proof is for a market other than the one given.
-    #[error("market_commitment: the proof is for market {found}, not the given market ({expected})")]
+    #[error(
+        "market_commitment: the proof is for market {found}, not the given market ({expected})"
+    )]
     MarketMismatch {
         /// The given market's commitment.
         expected: String,
@@ -48,7 +50,9 @@ pub enum VerifyError {
         found: String,
     },
     /// The given market needs a different circuit shape than the proof's.
-    #[error("shape: the given market uses the {expected} circuit, but the proof is for the {found} circuit")]
+    #[error(
+        "shape: the given market uses the {expected} circuit, but the proof is for the {found} circuit"
+    )]
     ShapeMismatch {
         /// The given market's shape.
         expected: Shape,
@@ -56,7 +60,9 @@ pub enum VerifyError {
         found: Shape,
     },
     /// The proof is for a price round other than the one given.
-    #[error("price_commitment: the proof is for price round {found}, not the given round ({expected})")]
+    #[error(
+        "price_commitment: the proof is for price round {found}, not the given round ({expected})"
+    )]
     PricesMismatch {
         /// The given round's commitment.
         expected: String,

@@ -121,7 +121,9 @@ impl Verifier {
     pub fn key(&self, shape: Shape) -> Result<Arc<VerifierKey>, VerifyError> {
         let cached = |keys: &Mutex<Vec<(Shape, Arc<VerifierKey>)>>| {
             let keys = keys.lock().unwrap_or_else(|e| e.into_inner());
-            keys.iter().find(|(s, _)| *s == shape).map(|(_, k)| k.clone())
+            keys.iter()
+                .find(|(s, _)| *s == shape)
+                .map(|(_, k)| k.clone())
         };
         if let Some(key) = cached(&self.keys) {
             return Ok(key);
@@ -150,7 +152,10 @@ impl Verifier {
 
     /// Checks everything but the cryptography (fingerprint and length); returns the
     /// parameters and key to verify with.
-    fn precheck(&self, envelope: &ProofEnvelope) -> Result<(Arc<Params<Curve>>, Arc<VerifierKey>), VerifyError> {
+    fn precheck(
+        &self,
+        envelope: &ProofEnvelope,
+    ) -> Result<(Arc<Params<Curve>>, Arc<VerifierKey>), VerifyError> {
         let key = self.key(envelope.shape)?;
         let params = self.params.get(envelope.shape.k())?;
         if key.fingerprint() != envelope.fingerprint {

@@ -2,7 +2,6 @@
 //! scenario's market, price round and account. A circuit change makes them fail: regenerate on
 //! purpose with `ZKLIQ_REGENERATE_FIXTURES=1 cargo test --release -p zkliq-verifier --test stored_proofs`.
 
-#[path = "common.rs"]
 mod common;
 
 use zkliq_circuits::commitment::account_commitment;
@@ -34,8 +33,12 @@ fn stored_proofs_verify_and_match_their_scenarios() {
     let mut shapes = std::collections::BTreeSet::new();
     for s in scenarios {
         let path = common::stored_proof_path(&s.name);
-        let bytes = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)", path.display()));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)",
+                path.display()
+            )
+        });
         let verified = verifier.verify_json(&bytes).unwrap_or_else(|e| {
             panic!("{}: {e}; if the circuit changed on purpose, regenerate with ZKLIQ_REGENERATE_FIXTURES=1", s.name)
         });

@@ -1,0 +1,53 @@
+//! Verify a zkliq proof file from Rust, optionally against a market and a price round.
+//!
+//! ```text
+//! cargo run --release -p zkliq-verifier --example verify_proof -- PROOF [MARKET PRICES]
+//! ```
+
+use std::process::ExitCode;
+
+use zkliq_verifier::{Market, PriceRound, Verifier};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("rejected: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<String, String> {
+    let [proof, rest @ ..] = args else {
+        return Err("usage: verify_proof PROOF [MARKET PRICES]".into());
+    };
+    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+
+    let verifier = Verifier::new();
+    let verified = verifier
+        .verify_json(read(proof)?.as_bytes())
+        .map_err(|e| e.to_string())?;
+
+    if let [market, prices] = rest {
+        let market = Market::from_json(&read(market)?).map_err(|e| e.to_string())?;
+        let prices = PriceRound::from_json(&read(prices)?, &market).map_err(|e| e.to_string())?;
+        verified
+            .check_prices(&market, &prices)
+            .map_err(|e| e.to_string())?;
+        return Ok(format!(
+            "valid: an account of market {} is {} at round {}",
+            market.name(),
+            verified.claim(),
+            prices.round()
+        ));
+    }
+    Ok(format!(
+        "valid: the committed account is {}",
+        verified.claim()
+    ))
+}
