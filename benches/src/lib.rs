@@ -1,1 +1,68 @@
+//! Inputs for the benchmarks: one bundled scenario per circuit shape.
 
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zkliq_circuits::{Account, Claim, Market, PriceRound, Shape, reference};
+
+/// The repository's `fixtures/` directory.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// A scenario's files, relative to `fixtures/`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Files {
+    /// Scenario name.
+    pub name: String,
+    /// Market file.
+    pub market: PathBuf,
+    /// Price round file.
+    pub prices: PathBuf,
+    /// Account file.
+    pub account: PathBuf,
+    /// Expected claim.
+    pub claim: String,
+}
+
+/// A loaded scenario.
+pub struct Scenario {
+    /// Its files.
+    pub files: Files,
+    /// The market.
+    pub market: Market,
+    /// The price round.
+    pub prices: PriceRound,
+    /// The account.
+    pub account: Account,
+    /// The claim that holds.
+    pub claim: Claim,
+}
+
+/// The first bundled scenario of each shape, smallest shape first.
+pub fn one_per_shape() -> Vec<Scenario> {
+    let dir = fixtures();
+    let read = |p: &Path| std::fs::read_to_string(dir.join(p)).expect("fixture");
+    let files: Vec<Files> =
+        serde_json::from_str(&read(Path::new("scenarios.json"))).expect("scenarios.json");
+    let mut out: Vec<Scenario> = Vec::new();
+    for f in files {
+        let market = Market::from_json(&read(&f.market)).expect("market");
+        if out.iter().any(|s| s.market.shape() == market.shape()) {
+            continue;
+        }
+        let prices = PriceRound::from_json(&read(&f.prices), &market).expect("prices");
+        let account = Account::from_json(&read(&f.account), &market).expect("account");
+        let claim = reference::evaluate(&market, &prices, &account).claim();
+        out.push(Scenario {
+            files: f,
+            market,
+            prices,
+            account,
+            claim,
+        });
+    }
+    out.sort_by_key(|s| s.market.shape());
+    assert_eq!(out.len(), Shape::ALL.len(), "a scenario per shape");
+    out
+}
