@@ -28,6 +28,7 @@
 //!
 //! The V1 floor planner lays range-check regions (column `a4`) beside the Poseidon regions.
 
+use ff::Field;
 use halo2_gadgets::poseidon::Pow5Chip;
 use halo2_gadgets::poseidon::primitives::P128Pow5T3;
 use halo2_proofs::circuit::{Layouter, Value, floor_planner};
@@ -43,7 +44,9 @@ use crate::commitment::{
 use crate::field::Fp;
 use crate::gadgets::commit::{CommitChip, CommitConfig, Slot};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
-use crate::gadgets::valuation::{AssetValues, ValuationChip, ValuationConfig, VerdictValues};
+use crate::gadgets::valuation::{
+    AssetValues, ClaimMode, Input, ValuationChip, ValuationConfig, VerdictValues,
+};
 use crate::instance::{
     ACCOUNT_COMMITMENT_ROW, CLAIM_ROW, MARKET_COMMITMENT_ROW, PRICE_COMMITMENT_ROW,
 };
@@ -127,7 +130,7 @@ impl Circuit<Fp> for HealthCircuit {
         Config {
             instance,
             range: RangeCheckChip::configure(meta, a4, table),
-            valuation: ValuationChip::configure(meta, [a0, a1, a2, a3]),
+            valuation: ValuationChip::configure(meta, [a0, a1, a2, a3], ClaimMode::Bit),
             commit: CommitChip::configure(meta, [a0, a1, a2, a3], poseidon),
         }
     }
@@ -142,19 +145,20 @@ impl Circuit<Fp> for HealthCircuit {
             .map(|i| AssetValues {
                 collateral: [0, 1].map(|l| self.value(|w| w.account.collateral[i][l])),
                 debt: [0, 1].map(|l| self.value(|w| w.account.debt[i][l])),
-                price: self.value(|w| w.prices.prices[i]),
-                scale: self.value(|w| w.market.scales[i]),
-                weight: self.value(|w| w.market.weights[i]),
+                price: Input::Witness(self.value(|w| w.prices.prices[i])),
+                scale: Input::Witness(self.value(|w| w.market.scales[i])),
+                weight: Input::Witness(self.value(|w| w.market.weights[i])),
                 market_slot: self.value(|w| w.derived.market_slots[i]),
                 accumulators: [0, 1, 2, 3].map(|j| self.value(|w| w.derived.accumulators[i][j])),
             })
             .collect();
         let verdict = VerdictValues {
-            threshold: self.value(|w| w.market.threshold),
+            threshold: Input::Witness(self.value(|w| w.market.threshold)),
             carry: self.value(|w| w.derived.verdict.carry),
             remainder: self.value(|w| w.derived.verdict.remainder),
             verdict: self.value(|w| w.derived.verdict.verdict),
             claim: self.value(|w| w.claim),
+            claimed: Value::known(Fp::ONE),
         };
         let cells = ValuationChip::construct(config.valuation).assign(
             &mut layouter.namespace(|| "valuation"),

@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use halo2_proofs::dev::CircuitCost;
-use halo2_proofs::plonk::{self, ProvingKey, VerifyingKey, keygen_pk, keygen_vk};
+use halo2_proofs::plonk::{self, Circuit, ProvingKey, VerifyingKey, keygen_pk, keygen_vk};
 pub use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
 use thiserror::Error;
 
+use crate::batch::{BatchCircuit, BatchShape};
 use crate::circuit::HealthCircuit;
+use crate::field::Fp;
 use crate::shape::Shape;
 
 /// The curve proofs are made over (its scalar field is [`crate::Fp`]).
@@ -31,7 +33,8 @@ pub const STATEMENT_VERSION: &str = "zkliq health statement v1";
 pub const HALO2_PROOFS_VERSION: &str = "0.4";
 
 /// BLAKE2b-256 digests of `Params::new(k)` as written by `Params::write`, for every `k` a shape
-/// uses. A test regenerates the parameters and checks these.
+/// uses. `tests/pinning.rs` regenerates and checks them (`k >= 14` only when
+/// `ZKLIQ_CHECK_ALL_PARAMS` is set: `k = 17` alone takes over a minute).
 const PINNED_PARAMS: &[(u32, &str)] = &[
     (
         9,
@@ -40,6 +43,34 @@ const PINNED_PARAMS: &[(u32, &str)] = &[
     (
         10,
         "b1177925a2967ffd8c70f8fbef4931a3613e064b6d89c030558947f25bd7f638",
+    ),
+    (
+        11,
+        "2b270b9eebd7d023ca8ea083d8e8c900065328d3eee723ff99d16303c150953a",
+    ),
+    (
+        12,
+        "3878f64f5540209cbf1bd79fdc39f09f97503a540535eddf71100ea3907c65f9",
+    ),
+    (
+        13,
+        "7c468082206c1b6e7228d774948d95798f79ea93ae3c4960402dba42c2402e59",
+    ),
+    (
+        14,
+        "3ce477cf426298452d4c1baaf38ab40e8b43d511fc00321a79ac924f35560127",
+    ),
+    (
+        15,
+        "d83e26d7a075645f3fd6a78ef4e3d24c5b124e8c1a3a85954689516e35636276",
+    ),
+    (
+        16,
+        "1eee40d90f9f8ef442ea598e3662ad02bc2d677a0b05de083f1a9d1bd3750836",
+    ),
+    (
+        17,
+        "644a5fda19573a8311fed7e6e322bcf40bc9717e4546cfbf3c8995cdad019413",
     ),
 ];
 
@@ -50,7 +81,7 @@ pub enum KeyError {
     #[error("key generation for the {shape} circuit failed: {source}")]
     Keygen {
         /// The shape.
-        shape: Shape,
+        shape: CircuitShape,
         /// halo2's error.
         source: plonk::Error,
     },
@@ -62,6 +93,47 @@ pub enum KeyError {
         /// The I/O error.
         source: std::io::Error,
     },
+}
+
+/// Which circuit a key is for: a health proof of one account, or a batch (or membership) proof
+/// against a state root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CircuitShape {
+    /// [`HealthCircuit`] of an asset shape.
+    Health(Shape),
+    /// [`BatchCircuit`] of a batch shape.
+    Batch(BatchShape),
+}
+
+impl CircuitShape {
+    /// `log2` of the circuit's row count.
+    pub fn k(self) -> u32 {
+        match self {
+            CircuitShape::Health(s) => s.k(),
+            CircuitShape::Batch(b) => b.k(),
+        }
+    }
+}
+
+impl From<Shape> for CircuitShape {
+    fn from(shape: Shape) -> Self {
+        CircuitShape::Health(shape)
+    }
+}
+
+impl From<BatchShape> for CircuitShape {
+    fn from(shape: BatchShape) -> Self {
+        CircuitShape::Batch(shape)
+    }
+}
+
+impl std::fmt::Display for CircuitShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CircuitShape::Health(s) => s.fmt(f),
+            CircuitShape::Batch(b) => b.fmt(f),
+        }
+    }
 }
 
 /// A 32-byte fingerprint of a verifying key, its shape and the statement version.
@@ -185,35 +257,44 @@ pub fn params_digest(bytes: &[u8]) -> String {
     hex::encode(hash.as_bytes())
 }
 
-/// Everything needed to verify proofs of one shape.
+/// Everything needed to verify proofs of one circuit shape.
 #[derive(Clone, Debug)]
 pub struct VerifierKey {
-    shape: Shape,
+    shape: CircuitShape,
     vk: VerifyingKey<Curve>,
     fingerprint: Fingerprint,
     proof_len: usize,
 }
 
+fn keygen<C: Circuit<Fp>>(
+    params: &Params<Curve>,
+    shape: CircuitShape,
+    circuit: &C,
+) -> Result<VerifierKey, KeyError> {
+    let vk = keygen_vk(params, circuit).map_err(|source| KeyError::Keygen { shape, source })?;
+    let fingerprint = fingerprint(&vk, shape);
+    let proof_len = CircuitCost::<vesta::Point, _>::measure(shape.k(), circuit)
+        .proof_size(1)
+        .into();
+    Ok(VerifierKey {
+        shape,
+        vk,
+        fingerprint,
+        proof_len,
+    })
+}
+
 impl VerifierKey {
     /// Builds the verifying key of `shape` from the circuit.
-    pub fn build(params: &Params<Curve>, shape: Shape) -> Result<Self, KeyError> {
-        let circuit = HealthCircuit::keygen(shape);
-        let vk =
-            keygen_vk(params, &circuit).map_err(|source| KeyError::Keygen { shape, source })?;
-        let fingerprint = fingerprint(&vk, shape);
-        let proof_len = CircuitCost::<vesta::Point, _>::measure(shape.k(), &circuit)
-            .proof_size(1)
-            .into();
-        Ok(VerifierKey {
-            shape,
-            vk,
-            fingerprint,
-            proof_len,
-        })
+    pub fn build(params: &Params<Curve>, shape: impl Into<CircuitShape>) -> Result<Self, KeyError> {
+        match shape.into() {
+            s @ CircuitShape::Health(h) => keygen(params, s, &HealthCircuit::keygen(h)),
+            s @ CircuitShape::Batch(b) => keygen(params, s, &BatchCircuit::keygen(b)),
+        }
     }
 
-    /// The shape this key verifies.
-    pub fn shape(&self) -> Shape {
+    /// The circuit this key verifies.
+    pub fn shape(&self) -> CircuitShape {
         self.shape
     }
 
@@ -233,7 +314,7 @@ impl VerifierKey {
     }
 }
 
-/// Everything needed to prove statements of one shape.
+/// Everything needed to prove statements of one circuit shape.
 #[derive(Clone, Debug)]
 pub struct ProverKey {
     verifier: VerifierKey,
@@ -242,10 +323,18 @@ pub struct ProverKey {
 
 impl ProverKey {
     /// Builds the proving key of `shape` from the circuit.
-    pub fn build(params: &Params<Curve>, shape: Shape) -> Result<Self, KeyError> {
+    pub fn build(params: &Params<Curve>, shape: impl Into<CircuitShape>) -> Result<Self, KeyError> {
+        let shape = shape.into();
         let verifier = VerifierKey::build(params, shape)?;
-        let pk = keygen_pk(params, verifier.vk.clone(), &HealthCircuit::keygen(shape))
-            .map_err(|source| KeyError::Keygen { shape, source })?;
+        let pk = match shape {
+            CircuitShape::Health(h) => {
+                keygen_pk(params, verifier.vk.clone(), &HealthCircuit::keygen(h))
+            }
+            CircuitShape::Batch(b) => {
+                keygen_pk(params, verifier.vk.clone(), &BatchCircuit::keygen(b))
+            }
+        }
+        .map_err(|source| KeyError::Keygen { shape, source })?;
         Ok(ProverKey { verifier, pk })
     }
 
@@ -262,14 +351,22 @@ impl ProverKey {
 
 /// BLAKE2b-256 over the statement version, the proof-system version, the shape, `k` and the
 /// pinned verifying key (its domain, constraint system, fixed and permutation commitments).
-pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: Shape) -> Fingerprint {
+pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: CircuitShape) -> Fingerprint {
     let mut state = blake2b_simd::Params::new()
         .hash_length(32)
         .personal(b"zkliq-vk-fp-v1\0\0")
         .to_state();
+    let circuit = match shape {
+        CircuitShape::Health(s) => format!("shape {}", s.assets()),
+        CircuitShape::Batch(b) => format!(
+            "batch of {} positions, tree depth {}, shape {}",
+            b.positions(),
+            crate::tree::DEPTH,
+            b.assets.assets()
+        ),
+    };
     let header = format!(
-        "{STATEMENT_VERSION}\nhalo2_proofs {HALO2_PROOFS_VERSION}\nshape {}\nk {}\n",
-        shape.assets(),
+        "{STATEMENT_VERSION}\nhalo2_proofs {HALO2_PROOFS_VERSION}\n{circuit}\nk {}\n",
         shape.k()
     );
     state.update(header.as_bytes());

@@ -43,5 +43,7 @@ pub use inputs::{Account, Asset, InputError, Market, PriceRound};
 pub use instance::{Claim, Instance};
 pub use shape::Shape;
 pub use witness::HealthWitness;
+pub mod batch;
 pub mod keys;
 pub mod proof;
+pub mod tree;

@@ -4,20 +4,20 @@
 //! verifier ignores bytes after the transcript; [`verify`] therefore requires the proof to have
 //! exactly [`VerifierKey::proof_len`] bytes, and that the transcript consumed all of them.
 
-use halo2_proofs::plonk::{self, SingleVerifier, create_proof, verify_proof};
+use halo2_proofs::plonk::{self, Circuit, SingleVerifier, create_proof, verify_proof};
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255};
 use rand::SeedableRng;
 use rand::rngs::{StdRng, SysRng};
 use thiserror::Error;
 
+use crate::batch::{BatchCircuit, BatchWitness};
 use crate::circuit::HealthCircuit;
 use crate::commitment;
 use crate::inputs::{Account, Market, PriceRound};
 use crate::instance::{Claim, Instance};
-use crate::keys::{Curve, ProverKey, VerifierKey};
+use crate::keys::{CircuitShape, Curve, ProverKey, VerifierKey};
 use crate::reference;
-use crate::shape::Shape;
 use crate::witness::HealthWitness;
 
 /// Why a proof could not be created.
@@ -31,13 +31,13 @@ pub enum ProveError {
         /// The claim that holds.
         actual: Claim,
     },
-    /// The key is for a different shape than the market needs.
-    #[error("the key is for the {key} circuit but the market needs the {market} circuit")]
+    /// The key is for a different circuit than the statement needs.
+    #[error("the key is for the {key} circuit but the statement needs the {market} circuit")]
     WrongShape {
         /// The key's shape.
-        key: Shape,
-        /// The market's shape.
-        market: Shape,
+        key: CircuitShape,
+        /// The statement's shape.
+        market: CircuitShape,
     },
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
@@ -54,7 +54,7 @@ pub enum VerifyError {
     #[error("proof has {found} bytes, but every {shape} proof has exactly {expected}")]
     Length {
         /// The key's shape.
-        shape: Shape,
+        shape: CircuitShape,
         /// Required length.
         expected: usize,
         /// Actual length.
@@ -89,10 +89,10 @@ pub fn prove(
     account: &Account,
     claim: Claim,
 ) -> Result<(Instance, Vec<u8>), ProveError> {
-    if key.verifier().shape() != market.shape() {
+    if key.verifier().shape() != CircuitShape::Health(market.shape()) {
         return Err(ProveError::WrongShape {
             key: key.verifier().shape(),
-            market: market.shape(),
+            market: market.shape().into(),
         });
     }
     let actual = reference::evaluate(market, prices, account).claim();
@@ -116,13 +116,45 @@ pub fn prove_witness(
     witness: HealthWitness,
     instance: &[crate::Fp],
 ) -> Result<Vec<u8>, ProveError> {
+    if key.verifier().shape() != CircuitShape::Health(witness.shape) {
+        return Err(ProveError::WrongShape {
+            key: key.verifier().shape(),
+            market: witness.shape.into(),
+        });
+    }
+    create(params, key, HealthCircuit::new(witness), instance)
+}
+
+/// Runs the prover on a batch witness and instance column, without checking the claims first
+/// ([`crate::batch`]; the caller checks claims against the reference).
+pub fn prove_batch_witness(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    witness: BatchWitness,
+    instance: &[crate::Fp],
+) -> Result<Vec<u8>, ProveError> {
+    if key.verifier().shape() != CircuitShape::Batch(witness.shape) {
+        return Err(ProveError::WrongShape {
+            key: key.verifier().shape(),
+            market: witness.shape.into(),
+        });
+    }
+    create(params, key, BatchCircuit::new(witness), instance)
+}
+
+fn create<C: Circuit<crate::Fp>>(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    circuit: C,
+    instance: &[crate::Fp],
+) -> Result<Vec<u8>, ProveError> {
     let mut rng =
         StdRng::try_from_rng(&mut SysRng).map_err(|e| ProveError::Randomness(e.to_string()))?;
     let mut transcript = Blake2bWrite::<_, Curve, Challenge255<Curve>>::init(vec![]);
     create_proof(
         params,
         key.pk(),
-        &[HealthCircuit::new(witness)],
+        &[circuit],
         &[&[instance]],
         &mut rng,
         &mut transcript,

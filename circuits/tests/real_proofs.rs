@@ -88,7 +88,7 @@ fn trailing_and_missing_bytes_are_rejected() {
     assert_eq!(
         proof::verify(&params, key.verifier(), &instance, &longer),
         Err(VerifyError::Length {
-            shape: Shape::A4,
+            shape: Shape::A4.into(),
             expected,
             found: expected + 1
         })

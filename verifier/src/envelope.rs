@@ -23,12 +23,15 @@
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+use zkliq_circuits::batch::{BatchInstance, BatchShape, SlotClaim};
 use zkliq_circuits::field::{self, FieldHexError};
-use zkliq_circuits::keys::{Fingerprint, VerifierKey};
+use zkliq_circuits::keys::{CircuitShape, Fingerprint, VerifierKey};
 use zkliq_circuits::{Claim, Instance, Shape};
 
-/// The envelope format this crate reads and writes.
+/// The format of health proofs this crate reads and writes.
 pub const FORMAT: &str = "zkliq-proof/1";
+/// The format of state proofs (batch and membership proofs against a state root).
+pub const STATE_FORMAT: &str = "zkliq-state-proof/1";
 
 /// Why bytes are not a well-formed proof envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -102,10 +105,20 @@ pub struct ProofEnvelope {
 }
 
 impl ProofEnvelope {
-    /// Wraps a proof made with `key`'s circuit.
+    /// Wraps a proof made with `key`'s circuit (a health key).
+    ///
+    /// # Panics
+    ///
+    /// If `key` is not a health-proof key.
     pub fn new(key: &VerifierKey, instance: Instance, proof: Vec<u8>) -> Self {
+        let CircuitShape::Health(shape) = key.shape() else {
+            panic!(
+                "ProofEnvelope::new needs a health-proof key, got {}",
+                key.shape()
+            );
+        };
         ProofEnvelope {
-            shape: key.shape(),
+            shape,
             fingerprint: key.fingerprint(),
             instance,
             proof,
@@ -119,8 +132,7 @@ impl ProofEnvelope {
 
     /// Parses an envelope. Never panics, whatever the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        let raw: RawEnvelope =
-            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Json(e.to_string()))?;
+        let raw: RawEnvelope = parse_json(bytes)?;
         if raw.format != FORMAT {
             return Err(EnvelopeError::Format { found: raw.format });
         }
@@ -135,13 +147,7 @@ impl ProofEnvelope {
                 found: raw.k,
             });
         }
-        let mut fingerprint = [0u8; 32];
-        hex::decode_to_slice(&raw.vk_fingerprint, &mut fingerprint).map_err(|_| {
-            EnvelopeError::Field {
-                field: "vk_fingerprint",
-                problem: "must be exactly 64 hexadecimal digits".into(),
-            }
-        })?;
+        let fingerprint = parse_fingerprint(&raw.vk_fingerprint)?;
         let claim = raw
             .claim
             .parse::<Claim>()
@@ -149,12 +155,6 @@ impl ProofEnvelope {
                 field: "claim",
                 problem: e.to_string(),
             })?;
-        let element = |field: &'static str, text: &str| {
-            field::from_hex(text).map_err(|e: FieldHexError| EnvelopeError::Field {
-                field,
-                problem: e.to_string(),
-            })
-        };
         let inputs = &raw.public_inputs;
         let instance = Instance {
             account_commitment: element(
@@ -168,13 +168,10 @@ impl ProofEnvelope {
             )?,
             claim,
         };
-        let proof = hex::decode(&raw.proof).map_err(|e| EnvelopeError::Field {
-            field: "proof",
-            problem: format!("must be hexadecimal: {e}"),
-        })?;
+        let proof = parse_proof(&raw.proof)?;
         Ok(ProofEnvelope {
             shape,
-            fingerprint: Fingerprint(fingerprint),
+            fingerprint,
             instance,
             proof,
         })
@@ -198,5 +195,242 @@ impl ProofEnvelope {
         let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
         text.push('\n');
         text
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, EnvelopeError> {
+    serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Json(e.to_string()))
+}
+
+fn parse_fingerprint(text: &str) -> Result<Fingerprint, EnvelopeError> {
+    let mut fingerprint = [0u8; 32];
+    hex::decode_to_slice(text, &mut fingerprint).map_err(|_| EnvelopeError::Field {
+        field: "vk_fingerprint",
+        problem: "must be exactly 64 hexadecimal digits".into(),
+    })?;
+    Ok(Fingerprint(fingerprint))
+}
+
+fn parse_proof(text: &str) -> Result<Vec<u8>, EnvelopeError> {
+    hex::decode(text).map_err(|e| EnvelopeError::Field {
+        field: "proof",
+        problem: format!("must be hexadecimal: {e}"),
+    })
+}
+
+fn element(field: &'static str, text: &str) -> Result<zkliq_circuits::Fp, EnvelopeError> {
+    field::from_hex(text).map_err(|e: FieldHexError| EnvelopeError::Field {
+        field,
+        problem: e.to_string(),
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStateEnvelope {
+    format: String,
+    shape: u64,
+    positions: u64,
+    k: u64,
+    vk_fingerprint: String,
+    public_inputs: RawStateInputs,
+    claims: Vec<RawClaim>,
+    proof: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStateInputs {
+    root: String,
+    market_commitment: String,
+    price_commitment: String,
+    subtree_index: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClaim {
+    index: u64,
+    claim: String,
+}
+
+/// A parsed state proof: claims about positions of a state tree, against its root.
+///
+/// ```json
+/// {
+///   "format": "zkliq-state-proof/1",
+///   "shape": 4, "positions": 128, "k": 15,
+///   "vk_fingerprint": "<64 hex digits>",
+///   "public_inputs": {"root": "0x…", "market_commitment": "0x…", "price_commitment": "0x…",
+///                     "subtree_index": 3},
+///   "claims": [{"index": 389, "claim": "liquidatable"}],
+///   "proof": "<hex>"
+/// }
+/// ```
+///
+/// The proof covers leaves `subtree_index·positions .. (subtree_index + 1)·positions`; `claims`
+/// lists, in ascending order, the leaves it makes a claim about (no claim about the others). A
+/// membership proof has one position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateProofEnvelope {
+    /// The batch shape.
+    pub shape: BatchShape,
+    /// Fingerprint of the verifying key the proof was made for.
+    pub fingerprint: Fingerprint,
+    /// The public inputs.
+    pub instance: BatchInstance,
+    /// The proof bytes.
+    pub proof: Vec<u8>,
+}
+
+impl StateProofEnvelope {
+    /// Wraps a proof made with `key`'s circuit (a batch key).
+    ///
+    /// # Panics
+    ///
+    /// If `key` is not a batch-proof key.
+    pub fn new(key: &VerifierKey, instance: BatchInstance, proof: Vec<u8>) -> Self {
+        let CircuitShape::Batch(shape) = key.shape() else {
+            panic!(
+                "StateProofEnvelope::new needs a batch key, got {}",
+                key.shape()
+            );
+        };
+        StateProofEnvelope {
+            shape,
+            fingerprint: key.fingerprint(),
+            instance,
+            proof,
+        }
+    }
+
+    /// Parses a state proof envelope. Never panics, whatever the bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        let raw: RawStateEnvelope = parse_json(bytes)?;
+        if raw.format != STATE_FORMAT {
+            return Err(EnvelopeError::Format { found: raw.format });
+        }
+        let assets = usize::try_from(raw.shape)
+            .ok()
+            .and_then(Shape::from_slots)
+            .ok_or(EnvelopeError::Shape { found: raw.shape })?;
+        let shape = usize::try_from(raw.positions)
+            .ok()
+            .and_then(|p| BatchShape::with_positions(assets, p))
+            .ok_or(EnvelopeError::Field {
+                field: "positions",
+                problem: format!("must be one of 1, 8, 32, 128, got {}", raw.positions),
+            })?;
+        if raw.k != u64::from(shape.k()) {
+            return Err(EnvelopeError::Field {
+                field: "k",
+                problem: format!("the {shape} circuit has k = {}, got {}", shape.k(), raw.k),
+            });
+        }
+        let fingerprint = parse_fingerprint(&raw.vk_fingerprint)?;
+        let inputs = &raw.public_inputs;
+        let subtree = inputs.subtree_index;
+        if subtree >= shape.subtrees() {
+            return Err(EnvelopeError::Field {
+                field: "public_inputs.subtree_index",
+                problem: format!("must be below {}, got {subtree}", shape.subtrees()),
+            });
+        }
+        let first = subtree << shape.height;
+        let mut claims = vec![SlotClaim::None; shape.positions()];
+        let mut previous = None;
+        for c in &raw.claims {
+            let slot = c
+                .index
+                .checked_sub(first)
+                .filter(|s| *s < shape.positions() as u64);
+            let (Some(slot), true) = (slot, previous.is_none_or(|p| c.index > p)) else {
+                return Err(EnvelopeError::Field {
+                    field: "claims",
+                    problem: format!(
+                        "indices must ascend within {first}..{}, got {}",
+                        first + shape.positions() as u64,
+                        c.index
+                    ),
+                });
+            };
+            previous = Some(c.index);
+            let claim = c.claim.parse::<Claim>().map_err(|e| EnvelopeError::Field {
+                field: "claims",
+                problem: e.to_string(),
+            })?;
+            claims[slot as usize] = SlotClaim::Is(claim);
+        }
+        let instance = BatchInstance::new(
+            shape,
+            element("public_inputs.root", &inputs.root)?,
+            element("public_inputs.market_commitment", &inputs.market_commitment)?,
+            element("public_inputs.price_commitment", &inputs.price_commitment)?,
+            subtree,
+            claims,
+        )
+        .map_err(|e| EnvelopeError::Field {
+            field: "public_inputs",
+            problem: e.to_string(),
+        })?;
+        Ok(StateProofEnvelope {
+            shape,
+            fingerprint,
+            instance,
+            proof: parse_proof(&raw.proof)?,
+        })
+    }
+
+    /// The envelope as pretty-printed JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let raw = RawStateEnvelope {
+            format: STATE_FORMAT.to_owned(),
+            shape: self.shape.assets.assets() as u64,
+            positions: self.shape.positions() as u64,
+            k: u64::from(self.shape.k()),
+            vk_fingerprint: self.fingerprint.to_hex(),
+            public_inputs: RawStateInputs {
+                root: field::to_hex(&self.instance.root),
+                market_commitment: field::to_hex(&self.instance.market_commitment),
+                price_commitment: field::to_hex(&self.instance.price_commitment),
+                subtree_index: self.instance.subtree_index(),
+            },
+            claims: self
+                .instance
+                .claimed()
+                .map(|(index, claim)| RawClaim {
+                    index,
+                    claim: claim.to_string(),
+                })
+                .collect(),
+            proof: hex::encode(&self.proof),
+        };
+        let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
+        text.push('\n');
+        text
+    }
+}
+
+/// Any proof file this crate reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyEnvelope {
+    /// A health proof of one committed account.
+    Health(ProofEnvelope),
+    /// A batch or membership proof against a state root.
+    State(StateProofEnvelope),
+}
+
+impl AnyEnvelope {
+    /// Parses either format, by its `format` field. Never panics, whatever the bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        #[derive(Deserialize)]
+        struct Format {
+            format: String,
+        }
+        let format: Format = parse_json(bytes)?;
+        match format.format.as_str() {
+            STATE_FORMAT => StateProofEnvelope::from_json(bytes).map(AnyEnvelope::State),
+            _ => ProofEnvelope::from_json(bytes).map(AnyEnvelope::Health),
+        }
     }
 }

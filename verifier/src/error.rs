@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 use zkliq_circuits::Shape;
-use zkliq_circuits::keys::KeyError;
+use zkliq_circuits::keys::{CircuitShape, KeyError};
 
 use crate::envelope::EnvelopeError;
 
@@ -18,8 +18,8 @@ pub enum VerifyError {
         "vk_fingerprint: the proof was made for verifying key {found}, but this verifier's {shape} key is {expected} (a different zkliq version or circuit)"
     )]
     FingerprintMismatch {
-        /// The shape.
-        shape: Shape,
+        /// The circuit.
+        shape: CircuitShape,
         /// This verifier's fingerprint.
         expected: String,
         /// The envelope's fingerprint.
@@ -28,8 +28,8 @@ pub enum VerifyError {
     /// The proof has the wrong number of bytes (trailing or missing bytes).
     #[error("proof: has {found} bytes, but every {shape} proof has exactly {expected}")]
     Length {
-        /// The shape.
-        shape: Shape,
+        /// The circuit.
+        shape: CircuitShape,
         /// Required length.
         expected: usize,
         /// Actual length.
@@ -75,6 +75,14 @@ pub enum VerifyError {
         /// The given account commitment.
         expected: String,
         /// The envelope's account commitment.
+        found: String,
+    },
+    /// The state proof is against another state root.
+    #[error("root: the proof is against state root {found}, not {expected}")]
+    RootMismatch {
+        /// The given root.
+        expected: String,
+        /// The envelope's root.
         found: String,
     },
     /// Verifier keys could not be built.

@@ -23,6 +23,12 @@
 //! - the proof has exactly the length of a proof for that key (no trailing or missing bytes);
 //! - the halo2 proof verifies against exactly the envelope's public inputs.
 //!
+//! State proofs ([`StateProofEnvelope`]) make claims about leaves of an operator's state tree
+//! against its public root: a batch proof about a whole subtree of 8, 32 or 128 leaves, a
+//! membership proof about one. [`Verifier::verify_state`] checks one,
+//! [`Verifier::verify_state_batch`] many at once, and [`VerifiedState::check_root`],
+//! [`VerifiedState::check_prices`] tie it to a published root and round.
+//!
 //! No input bytes make it panic; every failure is a [`VerifyError`].
 
 #![forbid(unsafe_code)]
@@ -32,7 +38,10 @@ mod envelope;
 mod error;
 mod verifier;
 
-pub use envelope::{EnvelopeError, FORMAT, ProofEnvelope};
+pub use envelope::{
+    AnyEnvelope, EnvelopeError, FORMAT, ProofEnvelope, STATE_FORMAT, StateProofEnvelope,
+};
 pub use error::VerifyError;
-pub use verifier::{BatchReport, Verified, Verifier};
+pub use verifier::{AnyVerified, BatchReport, Verified, VerifiedState, Verifier};
+pub use zkliq_circuits::batch::{BatchInstance, BatchShape, SlotClaim};
 pub use zkliq_circuits::{Claim, Instance, Market, PriceRound, Shape};

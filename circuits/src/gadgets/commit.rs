@@ -146,6 +146,23 @@ impl CommitChip {
     }
 }
 
+impl CommitChip {
+    /// Poseidon of two cells: a Merkle node from its children.
+    pub fn hash_pair(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        left: &AssignedCell<Fp, Fp>,
+        right: &AssignedCell<Fp, Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let chip = Pow5Chip::construct(self.config.poseidon.clone());
+        hash_fixed::<2>(
+            chip,
+            layouter.namespace(|| "node"),
+            vec![left.clone(), right.clone()],
+        )
+    }
+}
+
 fn hash_fixed<const L: usize>(
     chip: Pow5Chip<Fp, 3, 2>,
     mut layouter: impl Layouter<Fp>,

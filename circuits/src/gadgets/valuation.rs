@@ -31,14 +31,36 @@
 //!
 //! With `r`, `carry` and `y` range-checked by the caller, `lhs - rhs = 2^64·x + r` and the claim
 //! holds: `b = 1` forces `x >= 0` (healthy), `b = 0` forces `x <= -1` (liquidatable).
+//!
+//! In [`ClaimMode::Optional`] (batch circuits, where a slot may make no claim) the last row holds
+//! `b | e | c` and gate `optional verdict` replaces `verdict`:
+//! - `claim is boolean`, `claimed is boolean`: `b·(1 - b) = 0`, `e·(1 - e) = 0`
+//! - `no claim is not healthy`: `(1 - e)·b = 0`
+//! - `public claim`: `c = e·(2 - b)`, so `c` is 0 (no claim), 1 (healthy) or 2 (liquidatable)
+//! - `low half` as above
+//! - `verdict`: `y = e·((2b - 1)·x + b - 1)`: a slot that makes no claim passes with `y = 0`
+//!
+//! Prices, scales, weights and `T` are either witnessed here or copied from cells assigned
+//! elsewhere ([`Input`]), so that many accounts can share one committed market and price round.
 
 use ff::Field;
 use halo2_proofs::circuit::{AssignedCell, Layouter, Region, Value};
-use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Selector};
+use halo2_proofs::plonk::{
+    Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector,
+};
 use halo2_proofs::poly::Rotation;
 
 use crate::bounds::{CARRY_OFFSET_BITS, LIMB_BITS, SCALE_BITS};
 use crate::field::{Fp, pow2};
+
+/// How the claim is encoded in the public inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimMode {
+    /// One public bit `b`: 1 healthy, 0 liquidatable (the health circuit).
+    Bit,
+    /// One public value `c = e·(2 - b)`: 0 no claim, 1 healthy, 2 liquidatable (batch circuits).
+    Optional,
+}
 
 /// Configuration of the valuation chip.
 #[derive(Clone, Debug)]
@@ -46,6 +68,32 @@ pub struct ValuationConfig {
     cols: [Column<Advice>; 4],
     q_asset: Selector,
     q_verdict: Selector,
+    mode: ClaimMode,
+}
+
+/// A value the chip places in its region: a fresh witness, or a copy of a cell assigned (and
+/// constrained) elsewhere.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A new witness value.
+    Witness(Value<Fp>),
+    /// A copy of an existing cell.
+    Copy(AssignedCell<Fp, Fp>),
+}
+
+impl Input {
+    fn assign(
+        &self,
+        region: &mut Region<'_, Fp>,
+        name: &str,
+        col: Column<Advice>,
+        row: usize,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        match self {
+            Input::Witness(v) => region.assign_advice(|| name.to_owned(), col, row, || *v),
+            Input::Copy(cell) => cell.copy_advice(|| name.to_owned(), region, col, row),
+        }
+    }
 }
 
 /// Private values of one asset slot.
@@ -56,11 +104,11 @@ pub struct AssetValues {
     /// Debt limbs `[lo, hi]`.
     pub debt: [Value<Fp>; 2],
     /// Price.
-    pub price: Value<Fp>,
+    pub price: Input,
     /// Scale `10^(18 - decimals)`.
-    pub scale: Value<Fp>,
+    pub scale: Input,
     /// Collateral weight in bps.
-    pub weight: Value<Fp>,
+    pub weight: Input,
     /// Market slot `s + 2^64·w`.
     pub market_slot: Value<Fp>,
     /// `[A_lo, A_hi, D_lo, D_hi]` after this slot.
@@ -71,15 +119,17 @@ pub struct AssetValues {
 #[derive(Clone, Debug)]
 pub struct VerdictValues {
     /// Threshold `T`.
-    pub threshold: Value<Fp>,
+    pub threshold: Input,
     /// `carry + 2^156`.
     pub carry: Value<Fp>,
     /// Remainder `r`.
     pub remainder: Value<Fp>,
     /// Verdict value `y`.
     pub verdict: Value<Fp>,
-    /// Claim bit `b`.
+    /// Claim bit `b` (1 healthy).
     pub claim: Value<Fp>,
+    /// Claimed flag `e` ([`ClaimMode::Optional`] only; 0 = this slot makes no claim).
+    pub claimed: Value<Fp>,
 }
 
 /// The cells of one asset slot, for range checks and commitments.
@@ -110,7 +160,7 @@ pub struct VerdictCells {
     pub remainder: AssignedCell<Fp, Fp>,
     /// Verdict value `y`.
     pub verdict: AssignedCell<Fp, Fp>,
-    /// Claim bit `b`.
+    /// The public claim: `b` in [`ClaimMode::Bit`], `c = e·(2 - b)` in [`ClaimMode::Optional`].
     pub claim: AssignedCell<Fp, Fp>,
 }
 
@@ -130,10 +180,11 @@ pub struct ValuationChip {
 }
 
 impl ValuationChip {
-    /// Configures the `asset` and `verdict` gates on four advice columns.
+    /// Configures the `asset` gate and the verdict gate of `mode` on four advice columns.
     pub fn configure(
         meta: &mut ConstraintSystem<Fp>,
         cols: [Column<Advice>; 4],
+        mode: ClaimMode,
     ) -> ValuationConfig {
         let q_asset = meta.selector();
         let q_verdict = meta.selector();
@@ -166,34 +217,59 @@ impl ValuationChip {
             )
         });
 
-        meta.create_gate("verdict", |meta| {
-            let q = meta.query_selector(q_verdict);
+        let verdict_terms = |meta: &mut halo2_proofs::plonk::VirtualCells<Fp>| {
             let [a_lo, a_hi, d_lo, d_hi] =
                 [0, 1, 2, 3].map(|c| meta.query_advice(cols[c], Rotation::prev()));
             let [t, carry, r, y] =
                 [0, 1, 2, 3].map(|c| meta.query_advice(cols[c], Rotation::cur()));
             let b = meta.query_advice(cols[0], Rotation::next());
-            let one = halo2_proofs::plonk::Expression::Constant(Fp::ONE);
-            let carry = carry - halo2_proofs::plonk::Expression::Constant(carry_offset);
+            let carry = carry - Expression::Constant(carry_offset);
             let delta_lo = a_lo - t.clone() * d_lo;
             let x = a_hi - t * d_hi + carry.clone();
-            Constraints::with_selector(
-                q,
-                [
-                    ("claim is boolean", b.clone() * (one.clone() - b.clone())),
-                    ("low half", delta_lo - carry * two_64 - r),
-                    (
-                        "verdict",
-                        y - ((b.clone() + b.clone() - one.clone()) * x + b - one),
-                    ),
-                ],
-            )
-        });
+            let one = Expression::Constant(Fp::ONE);
+            let claimed_verdict = (b.clone() + b.clone() - one.clone()) * x + b.clone() - one;
+            (b, y, delta_lo - carry * two_64 - r, claimed_verdict)
+        };
+        match mode {
+            ClaimMode::Bit => meta.create_gate("verdict", |meta| {
+                let q = meta.query_selector(q_verdict);
+                let (b, y, low_half, claimed_verdict) = verdict_terms(meta);
+                let one = Expression::Constant(Fp::ONE);
+                Constraints::with_selector(
+                    q,
+                    [
+                        ("claim is boolean", b.clone() * (one - b)),
+                        ("low half", low_half),
+                        ("verdict", y - claimed_verdict),
+                    ],
+                )
+            }),
+            ClaimMode::Optional => meta.create_gate("optional verdict", |meta| {
+                let q = meta.query_selector(q_verdict);
+                let (b, y, low_half, claimed_verdict) = verdict_terms(meta);
+                let e = meta.query_advice(cols[1], Rotation::next());
+                let c = meta.query_advice(cols[2], Rotation::next());
+                let one = Expression::Constant(Fp::ONE);
+                let two = Expression::Constant(Fp::from(2));
+                Constraints::with_selector(
+                    q,
+                    [
+                        ("claim is boolean", b.clone() * (one.clone() - b.clone())),
+                        ("claimed is boolean", e.clone() * (one.clone() - e.clone())),
+                        ("no claim is not healthy", (one - e.clone()) * b.clone()),
+                        ("public claim", c - e.clone() * (two - b)),
+                        ("low half", low_half),
+                        ("verdict", y - e * claimed_verdict),
+                    ],
+                )
+            }),
+        }
 
         ValuationConfig {
             cols,
             q_asset,
             q_verdict,
+            mode,
         }
     }
 
@@ -236,9 +312,15 @@ impl ValuationChip {
                     let c_hi = assign(&mut region, "c_hi", 1, row, a.collateral[1])?;
                     let d_lo = assign(&mut region, "d_lo", 2, row, a.debt[0])?;
                     let d_hi = assign(&mut region, "d_hi", 3, row, a.debt[1])?;
-                    let price = assign(&mut region, "price", 0, row + 1, a.price)?;
-                    let scale = assign(&mut region, "scale", 1, row + 1, a.scale)?;
-                    let weight = assign(&mut region, "weight", 2, row + 1, a.weight)?;
+                    let price =
+                        a.price
+                            .assign(&mut region, &format!("price[{i}]"), cols[0], row + 1)?;
+                    let scale =
+                        a.scale
+                            .assign(&mut region, &format!("scale[{i}]"), cols[1], row + 1)?;
+                    let weight =
+                        a.weight
+                            .assign(&mut region, &format!("weight[{i}]"), cols[2], row + 1)?;
                     let market_slot =
                         assign(&mut region, "market slot", 3, row + 1, a.market_slot)?;
                     for (col, (name, v)) in ["A_lo", "A_hi", "D_lo", "D_hi"]
@@ -259,15 +341,25 @@ impl ValuationChip {
                 }
                 let row = 3 * assets.len() + 1;
                 self.config.q_verdict.enable(&mut region, row)?;
+                let threshold = verdict.threshold.assign(&mut region, "T", cols[0], row)?;
                 let mut cell = |name: &str, col: usize, offset: usize, v: Value<Fp>| {
                     region.assign_advice(|| name.to_owned(), cols[col], offset, || v)
                 };
                 let verdict_cells = VerdictCells {
-                    threshold: cell("T", 0, row, verdict.threshold)?,
+                    threshold,
                     carry: cell("carry", 1, row, verdict.carry)?,
                     remainder: cell("r", 2, row, verdict.remainder)?,
                     verdict: cell("y", 3, row, verdict.verdict)?,
-                    claim: cell("b", 0, row + 1, verdict.claim)?,
+                    claim: match self.config.mode {
+                        ClaimMode::Bit => cell("b", 0, row + 1, verdict.claim)?,
+                        ClaimMode::Optional => {
+                            cell("b", 0, row + 1, verdict.claim)?;
+                            cell("e", 1, row + 1, verdict.claimed)?;
+                            let two = Value::known(Fp::from(2));
+                            let c = verdict.claimed * (two - verdict.claim);
+                            cell("c", 2, row + 1, c)?
+                        }
+                    },
                 };
                 Ok(ValuationCells {
                     assets: asset_cells,

@@ -1,0 +1,337 @@
+//! The batch circuit: claims about every position of a subtree of the state tree.
+//!
+//! Per position `j`: the health statement (valuation, range checks, the three-valued claim
+//! `c_j`, public), and the account commitment as leaf `j`. Once per batch: the market's scales,
+//! weights and threshold and the round's prices, range-checked and committed (positions copy
+//! them), the subtree hashed up to its root, and the path from the subtree root to the public
+//! root, whose index bits recompose the public subtree index.
+//!
+//! Columns are those of [`crate::circuit`]; the Merkle path gate shares `a0..a3`.
+
+use halo2_gadgets::poseidon::Pow5Chip;
+use halo2_gadgets::poseidon::primitives::P128Pow5T3;
+use halo2_proofs::circuit::{AssignedCell, Layouter, Value, floor_planner};
+use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
+
+use super::instance::{
+    CLAIMS_START_ROW, MARKET_COMMITMENT_ROW, PRICE_COMMITMENT_ROW, ROOT_ROW, SUBTREE_INDEX_ROW,
+};
+use super::{BatchShape, BatchWitness};
+use crate::bounds::{
+    CARRY_BITS, LIMB_BITS, PRICE_BITS, REMAINDER_BITS, SCALE_BITS, THRESHOLD_BITS, VERDICT_BITS,
+    WEIGHT_BITS,
+};
+use crate::commitment::{
+    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES,
+};
+use crate::field::Fp;
+use crate::gadgets::commit::{CommitChip, CommitConfig, Slot};
+use crate::gadgets::merkle::{MerkleChip, MerkleConfig};
+use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
+use crate::gadgets::valuation::{
+    AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
+};
+use crate::witness::HealthWitness;
+
+/// Every column and sub-configuration of the batch circuit.
+#[derive(Clone, Debug)]
+pub struct BatchConfig {
+    instance: Column<Instance>,
+    range: RangeCheckConfig,
+    valuation: ValuationConfig,
+    commit: CommitConfig,
+    merkle: MerkleConfig,
+}
+
+/// The batch circuit of one shape. Without a witness (key generation) every private value is
+/// [`Value::unknown`].
+#[derive(Clone, Debug)]
+pub struct BatchCircuit {
+    shape: BatchShape,
+    witness: Value<BatchWitness>,
+}
+
+impl BatchCircuit {
+    /// A circuit that proves the batch statement for `witness`.
+    pub fn new(witness: BatchWitness) -> Self {
+        BatchCircuit {
+            shape: witness.shape,
+            witness: Value::known(witness),
+        }
+    }
+
+    /// The witness-free circuit of a shape, for key generation.
+    pub fn keygen(shape: BatchShape) -> Self {
+        BatchCircuit {
+            shape,
+            witness: Value::unknown(),
+        }
+    }
+
+    /// The circuit's shape.
+    pub fn shape(&self) -> BatchShape {
+        self.shape
+    }
+
+    fn value(&self, f: impl FnOnce(&BatchWitness) -> Fp) -> Value<Fp> {
+        self.witness.as_ref().map(f)
+    }
+
+    fn slot(&self, j: usize, f: impl FnOnce(&HealthWitness) -> Fp) -> Value<Fp> {
+        self.witness.as_ref().map(|w| f(&w.slots[j]))
+    }
+
+    fn packed(
+        &self,
+        j: usize,
+        f: impl Fn(&HealthWitness) -> &Vec<Fp>,
+        slots: usize,
+    ) -> Vec<Value<Fp>> {
+        (0..slots.div_ceil(SLOTS_PER_ELEMENT))
+            .map(|e| self.slot(j, |w| f(w).get(e).copied().unwrap_or_default()))
+            .collect()
+    }
+
+    /// Assigns position `j`'s valuation; `shared` holds slot 0's cells to copy from.
+    fn valuation(
+        &self,
+        chip: &ValuationChip,
+        layouter: &mut impl Layouter<Fp>,
+        j: usize,
+        shared: Option<&ValuationCells>,
+    ) -> Result<ValuationCells, Error> {
+        let n = self.shape.assets.assets();
+        let input = |cell: Option<&AssignedCell<Fp, Fp>>, v: Value<Fp>| match cell {
+            Some(cell) => Input::Copy(cell.clone()),
+            None => Input::Witness(v),
+        };
+        let assets: Vec<AssetValues> = (0..n)
+            .map(|i| {
+                let s = shared.map(|c| &c.assets[i]);
+                AssetValues {
+                    collateral: [0, 1].map(|l| self.slot(j, |w| w.account.collateral[i][l])),
+                    debt: [0, 1].map(|l| self.slot(j, |w| w.account.debt[i][l])),
+                    price: input(s.map(|c| &c.price), self.slot(j, |w| w.prices.prices[i])),
+                    scale: input(s.map(|c| &c.scale), self.slot(j, |w| w.market.scales[i])),
+                    weight: input(s.map(|c| &c.weight), self.slot(j, |w| w.market.weights[i])),
+                    market_slot: self.slot(j, |w| w.derived.market_slots[i]),
+                    accumulators: [0, 1, 2, 3]
+                        .map(|a| self.slot(j, |w| w.derived.accumulators[i][a])),
+                }
+            })
+            .collect();
+        let verdict = VerdictValues {
+            threshold: input(
+                shared.map(|c| &c.verdict.threshold),
+                self.slot(j, |w| w.market.threshold),
+            ),
+            carry: self.slot(j, |w| w.derived.verdict.carry),
+            remainder: self.slot(j, |w| w.derived.verdict.remainder),
+            verdict: self.value(|w| w.derived.verdicts[j]),
+            claim: self.slot(j, |w| w.claim),
+            claimed: self.value(|w| w.claimed[j]),
+        };
+        chip.assign(
+            &mut layouter.namespace(|| format!("position {j}")),
+            &assets,
+            &verdict,
+        )
+    }
+}
+
+impl Circuit<Fp> for BatchCircuit {
+    type Config = BatchConfig;
+    type FloorPlanner = floor_planner::V1;
+
+    fn without_witnesses(&self) -> Self {
+        BatchCircuit::keygen(self.shape)
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fp>) -> BatchConfig {
+        let advice: [Column<Advice>; 5] = std::array::from_fn(|_| meta.advice_column());
+        for column in advice {
+            meta.enable_equality(column);
+        }
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        let rc_a = std::array::from_fn(|_| meta.fixed_column());
+        let rc_b = std::array::from_fn(|_| meta.fixed_column());
+        let table = meta.lookup_table_column();
+
+        let [a0, a1, a2, a3, a4] = advice;
+        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, [a0, a1, a2], a3, rc_a, rc_b);
+        BatchConfig {
+            instance,
+            range: RangeCheckChip::configure(meta, a4, table),
+            valuation: ValuationChip::configure(meta, [a0, a1, a2, a3], ClaimMode::Optional),
+            commit: CommitChip::configure(meta, [a0, a1, a2, a3], poseidon),
+            merkle: MerkleChip::configure(meta, [a0, a1, a2, a3]),
+        }
+    }
+
+    fn synthesize(
+        &self,
+        config: BatchConfig,
+        mut layouter: impl Layouter<Fp>,
+    ) -> Result<(), Error> {
+        let positions = self.shape.positions();
+        let range = RangeCheckChip::construct(config.range);
+        range.load_table(&mut layouter)?;
+        let valuation = ValuationChip::construct(config.valuation);
+        let commit = CommitChip::construct(config.commit);
+
+        // Position 0 witnesses the market and the prices; the others copy them.
+        let first = self.valuation(&valuation, &mut layouter, 0, None)?;
+        for (i, a) in first.assets.iter().enumerate() {
+            range.check(&mut layouter, &format!("price[{i}]"), &a.price, PRICE_BITS)?;
+            range.check(&mut layouter, &format!("scale[{i}]"), &a.scale, SCALE_BITS)?;
+            range.check(
+                &mut layouter,
+                &format!("weight[{i}]"),
+                &a.weight,
+                WEIGHT_BITS,
+            )?;
+        }
+        range.check(&mut layouter, "T", &first.verdict.threshold, THRESHOLD_BITS)?;
+        let cell = |c: &AssignedCell<Fp, Fp>| Slot::Cell(c.clone());
+
+        let price_slots: Vec<Slot> = first
+            .assets
+            .iter()
+            .map(|a| cell(&a.price))
+            .chain([Slot::Constant(Fp::from(TAG_PRICES))])
+            .collect();
+        let prices = commit.commit(
+            &mut layouter,
+            "price round",
+            self.slot(0, |w| w.prices.header),
+            &price_slots,
+            &self.packed(0, |w| &w.derived.price_packed, price_slots.len()),
+            SLOT_BITS_64,
+        )?;
+        layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
+        let market_slots: Vec<Slot> = first
+            .assets
+            .iter()
+            .map(|a| cell(&a.market_slot))
+            .chain([
+                cell(&first.verdict.threshold),
+                Slot::Constant(Fp::from(TAG_MARKET)),
+            ])
+            .collect();
+        let market = commit.commit(
+            &mut layouter,
+            "market",
+            self.slot(0, |w| w.market.symbols_digest),
+            &market_slots,
+            &self.packed(0, |w| &w.derived.market_packed, market_slots.len()),
+            SLOT_BITS_80,
+        )?;
+        layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;
+
+        // Every position: range checks, its public claim, its leaf.
+        let mut leaves = Vec::with_capacity(positions);
+        for j in 0..positions {
+            let cells = if j == 0 {
+                first.clone()
+            } else {
+                self.valuation(&valuation, &mut layouter, j, Some(&first))?
+            };
+            for (i, a) in cells.assets.iter().enumerate() {
+                for (name, c) in [
+                    ("c_lo", &a.collateral[0]),
+                    ("c_hi", &a.collateral[1]),
+                    ("d_lo", &a.debt[0]),
+                    ("d_hi", &a.debt[1]),
+                ] {
+                    range.check(
+                        &mut layouter,
+                        &format!("{name}[{i}] of position {j}"),
+                        c,
+                        LIMB_BITS,
+                    )?;
+                }
+            }
+            let v = &cells.verdict;
+            range.check(
+                &mut layouter,
+                &format!("carry of position {j}"),
+                &v.carry,
+                CARRY_BITS,
+            )?;
+            range.check(
+                &mut layouter,
+                &format!("r of position {j}"),
+                &v.remainder,
+                REMAINDER_BITS,
+            )?;
+            range.check(
+                &mut layouter,
+                &format!("y of position {j}"),
+                &v.verdict,
+                VERDICT_BITS,
+            )?;
+            layouter.constrain_instance(v.claim.cell(), config.instance, CLAIMS_START_ROW + j)?;
+
+            let mut account_slots = Vec::with_capacity(4 * cells.assets.len() + 1);
+            for a in &cells.assets {
+                account_slots.extend(a.collateral.iter().chain(&a.debt).map(cell));
+            }
+            account_slots.push(Slot::Constant(Fp::from(TAG_ACCOUNT)));
+            leaves.push(commit.commit(
+                &mut layouter,
+                &format!("account {j}"),
+                self.slot(j, |w| w.account.salt),
+                &account_slots,
+                &self.packed(j, |w| &w.derived.account_packed, account_slots.len()),
+                SLOT_BITS_64,
+            )?);
+        }
+
+        // The subtree, hashed up to its root.
+        let mut level = leaves;
+        while level.len() > 1 {
+            level = level
+                .chunks(2)
+                .map(|pair| commit.hash_pair(&mut layouter, &pair[0], &pair[1]))
+                .collect::<Result<_, _>>()?;
+        }
+        let subtree_root = &level[0];
+
+        // The path to the root, bound to the public subtree index.
+        let path_len = self.shape.path_len();
+        let siblings: Vec<Value<Fp>> = (0..path_len)
+            .map(|i| self.value(|w| w.siblings[i]))
+            .collect();
+        let bits: Vec<Value<Fp>> = (0..path_len)
+            .map(|i| self.value(|w| w.derived.index_bits[i]))
+            .collect();
+        let nodes: Vec<Value<Fp>> = (0..path_len - 1)
+            .map(|i| self.value(|w| w.derived.path_nodes[i]))
+            .collect();
+        let path = MerkleChip::construct(config.merkle).assign(
+            &mut layouter,
+            subtree_root,
+            &siblings,
+            &bits,
+            &nodes,
+        )?;
+        layouter.constrain_instance(path.index.cell(), config.instance, SUBTREE_INDEX_ROW)?;
+        let mut root = None;
+        for (i, (left, right)) in path.pairs.iter().enumerate() {
+            let parent = commit.hash_pair(&mut layouter, left, right)?;
+            match path.nodes.get(i + 1) {
+                Some(node) => layouter.assign_region(
+                    || format!("path node {}", i + 1),
+                    |mut region| region.constrain_equal(parent.cell(), node.cell()),
+                )?,
+                None => root = Some(parent),
+            }
+        }
+        let root = root.ok_or(Error::Synthesis)?;
+        layouter.constrain_instance(root.cell(), config.instance, ROOT_ROW)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,202 @@
+//! The prover's witness for a batch proof.
+
+use ff::Field;
+
+use super::{BatchInstance, BatchShape, SlotClaim};
+use crate::commitment::AccountOpening;
+use crate::field::Fp;
+use crate::inputs::{Account, Market, PriceRound};
+use crate::instance::Claim;
+use crate::tree;
+use crate::witness::HealthWitness;
+
+/// Everything the prover assigns in a batch circuit. Fields are public so that soundness tests
+/// can tamper with one value; [`BatchWitness::public_inputs`] gives the column it implies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchWitness {
+    /// The batch shape.
+    pub shape: BatchShape,
+    /// One health witness per position (market and price openings are the same in all; slot
+    /// 0's are the ones committed). An empty leaf is the empty account.
+    pub slots: Vec<HealthWitness>,
+    /// `e` per position: 1 if the position makes a claim (its `claim` bit says which).
+    pub claimed: Vec<Fp>,
+    /// The subtree's index at its level.
+    pub subtree_index: u64,
+    /// Siblings of the subtree root and its ancestors, bottom up (`32 - h` of them).
+    pub siblings: Vec<Fp>,
+    /// Values computed from the above.
+    pub derived: BatchDerived,
+}
+
+/// Values the batch circuit computes from the witness (and checks with gates).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchDerived {
+    /// Index bits of the subtree, bottom up.
+    pub index_bits: Vec<Fp>,
+    /// Nodes above the subtree root, bottom up: the last one is the root.
+    pub path_nodes: Vec<Fp>,
+    /// Each position's verdict value `y = e·((2b - 1)x + b - 1)`.
+    pub verdicts: Vec<Fp>,
+}
+
+impl BatchWitness {
+    /// The witness for positions `accounts` (`None` = empty leaf) of subtree `subtree_index`,
+    /// claiming `claims`, with the path `siblings` above the subtree.
+    ///
+    /// Claims are taken as given: a false one yields a witness the circuit rejects.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        shape: BatchShape,
+        market: &Market,
+        prices: &PriceRound,
+        accounts: &[Option<&Account>],
+        claims: &[SlotClaim],
+        subtree_index: u64,
+        siblings: Vec<Fp>,
+    ) -> Self {
+        let empty = Account::new(
+            market,
+            Fp::ZERO,
+            vec![0; market.assets().len()],
+            vec![0; market.assets().len()],
+        )
+        .expect("one amount per asset");
+        let slots = accounts
+            .iter()
+            .zip(claims)
+            .map(|(account, claim)| {
+                let claim = match claim {
+                    SlotClaim::Is(c) => *c,
+                    // A position without a claim carries b = 0 (the gate requires it).
+                    SlotClaim::None => Claim::Liquidatable,
+                };
+                HealthWitness::new(market, prices, account.unwrap_or(&empty), claim)
+            })
+            .collect();
+        let claimed = claims
+            .iter()
+            .map(|c| match c {
+                SlotClaim::None => Fp::ZERO,
+                SlotClaim::Is(_) => Fp::ONE,
+            })
+            .collect();
+        let mut witness = BatchWitness {
+            shape,
+            slots,
+            claimed,
+            subtree_index,
+            siblings,
+            derived: BatchDerived::default(),
+        };
+        witness.derive();
+        witness
+    }
+
+    /// Recomputes the index bits, the path and the verdict values.
+    pub fn derive(&mut self) {
+        self.derived.index_bits = (0..self.shape.path_len())
+            .map(|i| Fp::from((self.subtree_index >> i) & 1))
+            .collect();
+        self.derive_path();
+        self.derive_verdicts();
+    }
+
+    /// Recomputes the path nodes from the subtree root, the siblings and the index bits, with
+    /// the circuit's formulas: `left = node + bit·(sibling - node)`, `right = node + sibling -
+    /// left`.
+    pub fn derive_path(&mut self) {
+        let mut node = self.subtree_levels().last().expect("non-empty")[0];
+        self.derived.path_nodes = self
+            .derived
+            .index_bits
+            .iter()
+            .zip(&self.siblings)
+            .map(|(bit, sibling)| {
+                let left = node + *bit * (*sibling - node);
+                let right = node + *sibling - left;
+                node = tree::hash_nodes(left, right);
+                node
+            })
+            .collect();
+    }
+
+    /// Recomputes each position's verdict value from its witness and claimed flag.
+    pub fn derive_verdicts(&mut self) {
+        self.derived.verdicts = self
+            .slots
+            .iter()
+            .zip(&self.claimed)
+            .map(|(w, e)| *e * w.derived.verdict.verdict)
+            .collect();
+    }
+
+    /// The leaves: each position's account commitment.
+    pub fn leaves(&self) -> Vec<Fp> {
+        self.slots
+            .iter()
+            .map(|w| {
+                let message: Vec<Fp> = std::iter::once(w.account.salt)
+                    .chain(w.derived.account_packed.iter().copied())
+                    .collect();
+                crate::commitment::hash(&message)
+            })
+            .collect()
+    }
+
+    /// The subtree's nodes, level by level from the leaves up to the subtree root.
+    pub fn subtree_levels(&self) -> Vec<Vec<Fp>> {
+        let mut levels = vec![self.leaves()];
+        while levels.last().expect("non-empty").len() > 1 {
+            let next = levels
+                .last()
+                .expect("non-empty")
+                .chunks(2)
+                .map(|pair| tree::hash_nodes(pair[0], pair[1]))
+                .collect();
+            levels.push(next);
+        }
+        levels
+    }
+
+    /// The public claims this witness implies: `c = e·(2 - b)` per position.
+    pub fn claim_values(&self) -> Vec<Fp> {
+        self.slots
+            .iter()
+            .zip(&self.claimed)
+            .map(|(w, e)| *e * (Fp::from(2) - w.claim))
+            .collect()
+    }
+
+    /// The instance column this witness implies.
+    pub fn public_inputs(&self) -> Vec<Fp> {
+        let first = &self.slots[0].public_inputs();
+        let root = *self
+            .derived
+            .path_nodes
+            .last()
+            .expect("the path is never empty");
+        let mut column = vec![
+            root,
+            first[crate::instance::MARKET_COMMITMENT_ROW],
+            first[crate::instance::PRICE_COMMITMENT_ROW],
+            Fp::from(self.subtree_index),
+        ];
+        column.extend(self.claim_values());
+        column
+    }
+
+    /// The typed instance (for honest witnesses).
+    pub fn instance(&self) -> Option<BatchInstance> {
+        BatchInstance::from_column(self.shape, &self.public_inputs()).ok()
+    }
+
+    /// The empty account's opening for markets of this shape (what an empty leaf opens to).
+    pub fn empty_opening(&self) -> AccountOpening {
+        AccountOpening {
+            salt: Fp::ZERO,
+            collateral: vec![[Fp::ZERO; 2]; self.shape.assets.assets()],
+            debt: vec![[Fp::ZERO; 2]; self.shape.assets.assets()],
+        }
+    }
+}
