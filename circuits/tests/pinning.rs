@@ -8,6 +8,7 @@ use halo2_proofs::dev::CircuitCost;
 use halo2_proofs::plonk::{Error, keygen_vk};
 use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
+use zkliq_circuits::batch::{BatchCircuit, BatchShape};
 use zkliq_circuits::keys::{Curve, HALO2_PROOFS_VERSION, ParamsStore, params_digest};
 use zkliq_circuits::{HealthCircuit, Shape};
 
@@ -26,6 +27,75 @@ fn each_shape_uses_the_smallest_k_that_fits() {
         );
         // It fits at k: keygen succeeds (the shared keys are built at shape.k()).
         common::keys(shape);
+    }
+}
+
+/// `max_rows` of halo2's cost model: the rows the layout uses (the same at every `k`).
+fn rows_used<C: halo2_proofs::plonk::Circuit<zkliq_circuits::Fp> + std::fmt::Debug>(
+    k: u32,
+    circuit: &C,
+) -> usize {
+    let cost = format!("{:?}", CircuitCost::<vesta::Point, _>::measure(k, circuit));
+    let rows = cost
+        .split("max_rows: ")
+        .nth(1)
+        .expect("CircuitCost lists max_rows");
+    rows.split(',').next().unwrap().parse().unwrap()
+}
+
+/// Digest of the constraint system (gates, lookups, columns) of a circuit type: changes with
+/// any constraint, without needing parameters.
+fn constraint_system_digest<C: halo2_proofs::plonk::Circuit<zkliq_circuits::Fp>>() -> String {
+    let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
+    C::configure(&mut cs);
+    params_digest(format!("{:?}", cs.pinned()).as_bytes())
+}
+
+/// Usable rows at `k`: halo2 reserves the blinding rows and one more (7 here).
+fn usable_rows(k: u32) -> usize {
+    (1 << k) - 7
+}
+
+#[test]
+fn batch_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
+    let dir = common::fixtures().join("keys");
+    let regenerate = std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some();
+    let cs = constraint_system_digest::<BatchCircuit>();
+    for assets in Shape::ALL {
+        for shape in BatchShape::all(assets) {
+            let circuit = BatchCircuit::keygen(shape);
+            let k = shape.k();
+            let rows = rows_used(k, &circuit);
+            assert!(rows <= usable_rows(k), "{shape} does not fit at k = {k}");
+            assert!(rows > usable_rows(k - 1), "{shape} fits at k = {}", k - 1);
+            let cost = CircuitCost::<vesta::Point, _>::measure(k, &circuit);
+            let proof_bytes: usize = cost.proof_size(1).into();
+            // Full keys only where parameters are cheap; larger shapes are pinned by their
+            // constraint system, layout and proof size.
+            let fingerprint = if k <= 12 {
+                common::keys(shape).1.verifier().fingerprint().to_hex()
+            } else {
+                format!("not pinned (k = {k} > 12: too slow to derive in CI)")
+            };
+            let actual = format!(
+                "batch: {} positions, {} assets\nk: {k}\nrows: {rows}\nproof_bytes: {proof_bytes}\nconstraint_system: {cs}\nvk_fingerprint: {fingerprint}\n",
+                shape.positions(),
+                assets.assets(),
+            );
+            let path = dir.join(format!(
+                "batch-{}x{}.txt",
+                assets.assets(),
+                shape.positions()
+            ));
+            if regenerate {
+                std::fs::write(&path, &actual).unwrap();
+            }
+            let stored = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                stored, actual,
+                "the {shape} circuit changed; if on purpose, rerun with ZKLIQ_REGENERATE_FIXTURES=1"
+            );
+        }
     }
 }
 
@@ -62,7 +132,14 @@ fn verifying_key_descriptions_match_the_stored_ones() {
 
 #[test]
 fn pinned_parameter_digests_match_fresh_parameters() {
-    for k in [9, 10] {
+    // k >= 14 takes from 7 s (k = 14) to over a minute (k = 17) each: opt in.
+    let all = std::env::var_os("ZKLIQ_CHECK_ALL_PARAMS").is_some();
+    let ks: Vec<u32> = if all {
+        (9..=17).collect()
+    } else {
+        (9..=12).collect()
+    };
+    for k in ks {
         let mut bytes = vec![];
         Params::<Curve>::new(k).write(&mut bytes).unwrap();
         let dir = tempfile::tempdir().unwrap();

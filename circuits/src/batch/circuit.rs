@@ -26,7 +26,7 @@ use crate::commitment::{
 };
 use crate::field::Fp;
 use crate::gadgets::commit::{CommitChip, CommitConfig, Slot};
-use crate::gadgets::merkle::{MerkleChip, MerkleConfig};
+use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathLevel};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
@@ -302,22 +302,21 @@ impl Circuit<Fp> for BatchCircuit {
 
         // The path to the root, bound to the public subtree index.
         let path_len = self.shape.path_len();
-        let siblings: Vec<Value<Fp>> = (0..path_len)
-            .map(|i| self.value(|w| w.siblings[i]))
+        let levels: Vec<PathLevel> = (0..path_len)
+            .map(|i| PathLevel {
+                node: match i {
+                    0 => Value::unknown(),
+                    _ => self.value(|w| w.derived.path_nodes[i - 1]),
+                },
+                sibling: self.value(|w| w.siblings[i]),
+                bit: self.value(|w| w.derived.index_bits[i]),
+                acc: self.value(|w| w.derived.index_acc[i]),
+                left: self.value(|w| w.derived.path_pairs[i].0),
+                right: self.value(|w| w.derived.path_pairs[i].1),
+            })
             .collect();
-        let bits: Vec<Value<Fp>> = (0..path_len)
-            .map(|i| self.value(|w| w.derived.index_bits[i]))
-            .collect();
-        let nodes: Vec<Value<Fp>> = (0..path_len - 1)
-            .map(|i| self.value(|w| w.derived.path_nodes[i]))
-            .collect();
-        let path = MerkleChip::construct(config.merkle).assign(
-            &mut layouter,
-            subtree_root,
-            &siblings,
-            &bits,
-            &nodes,
-        )?;
+        let path =
+            MerkleChip::construct(config.merkle).assign(&mut layouter, subtree_root, &levels)?;
         layouter.constrain_instance(path.index.cell(), config.instance, SUBTREE_INDEX_ROW)?;
         let mut root = None;
         for (i, (left, right)) in path.pairs.iter().enumerate() {

@@ -34,6 +34,10 @@ pub struct BatchWitness {
 pub struct BatchDerived {
     /// Index bits of the subtree, bottom up.
     pub index_bits: Vec<Fp>,
+    /// `acc_i = Σ_{j >= i} bit_j·2^(j - i)`: `acc_0` is the subtree index.
+    pub index_acc: Vec<Fp>,
+    /// `(left, right)` hashed at each level above the subtree root, bottom up.
+    pub path_pairs: Vec<(Fp, Fp)>,
     /// Nodes above the subtree root, bottom up: the last one is the root.
     pub path_nodes: Vec<Fp>,
     /// Each position's verdict value `y = e·((2b - 1)x + b - 1)`.
@@ -106,19 +110,48 @@ impl BatchWitness {
     /// the circuit's formulas: `left = node + bit·(sibling - node)`, `right = node + sibling -
     /// left`.
     pub fn derive_path(&mut self) {
-        let mut node = self.subtree_levels().last().expect("non-empty")[0];
-        self.derived.path_nodes = self
-            .derived
-            .index_bits
-            .iter()
-            .zip(&self.siblings)
-            .map(|(bit, sibling)| {
-                let left = node + *bit * (*sibling - node);
-                let right = node + *sibling - left;
-                node = tree::hash_nodes(left, right);
-                node
-            })
-            .collect();
+        let bits = &self.derived.index_bits;
+        let mut acc = vec![Fp::ZERO; bits.len() + 1];
+        for i in (0..bits.len()).rev() {
+            acc[i] = acc[i + 1].double() + bits[i];
+        }
+        acc.pop();
+        self.derived.index_acc = acc;
+        let root = self.subtree_levels().last().expect("non-empty")[0];
+        self.derived.path_pairs.clear();
+        self.derived.path_nodes.clear();
+        self.climb(root, 0);
+    }
+
+    /// Keeps the pairs below `level`, hashes the pair at `level` as given, and recomputes every
+    /// pair and node above it (for tests that change one level of the path).
+    pub fn derive_path_above(&mut self, level: usize) {
+        let (left, right) = self.derived.path_pairs[level];
+        self.derived.path_pairs.truncate(level + 1);
+        self.derived.path_nodes.truncate(level);
+        let node = tree::hash_nodes(left, right);
+        self.derived.path_nodes.push(node);
+        self.climb(node, level + 1);
+    }
+
+    /// Keeps `node_level` (`path_nodes[level - 1]`) as given and recomputes every pair and node
+    /// above it (for tests that change one node of the path).
+    pub fn derive_path_from_node(&mut self, level: usize) {
+        let node = self.derived.path_nodes[level - 1];
+        self.derived.path_pairs.truncate(level);
+        self.derived.path_nodes.truncate(level);
+        self.climb(node, level);
+    }
+
+    fn climb(&mut self, mut node: Fp, from: usize) {
+        for i in from..self.siblings.len() {
+            let (bit, sibling) = (self.derived.index_bits[i], self.siblings[i]);
+            let left = node + bit * (sibling - node);
+            let right = node + sibling - left;
+            node = tree::hash_nodes(left, right);
+            self.derived.path_pairs.push((left, right));
+            self.derived.path_nodes.push(node);
+        }
     }
 
     /// Recomputes each position's verdict value from its witness and claimed flag.

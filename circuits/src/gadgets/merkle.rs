@@ -37,6 +37,23 @@ pub struct MerkleConfig {
     q_level: Selector,
 }
 
+/// The prover's values for one level of a path.
+#[derive(Clone, Debug)]
+pub struct PathLevel {
+    /// The node at this level (ignored at level 0, which copies the starting cell).
+    pub node: Value<Fp>,
+    /// Its sibling.
+    pub sibling: Value<Fp>,
+    /// The index bit: 1 if the node is a right child.
+    pub bit: Value<Fp>,
+    /// `acc_i = 2·acc_{i+1} + bit_i`.
+    pub acc: Value<Fp>,
+    /// The left child of the parent.
+    pub left: Value<Fp>,
+    /// The right child of the parent.
+    pub right: Value<Fp>,
+}
+
 /// The cells of an assigned path.
 #[derive(Clone, Debug)]
 pub struct PathCells {
@@ -89,72 +106,50 @@ impl MerkleChip {
         MerkleChip { config }
     }
 
-    /// Assigns a path from `start` (a cell holding the starting node) with one sibling and one
-    /// index bit per level, bottom up; `nodes` holds the prover's values of `node_1..node_{L-1}`.
+    /// Assigns a path from `start` (a cell holding the starting node), bottom up. Per level the
+    /// prover supplies the sibling, the index bit, `acc`, the `(left, right)` pair and (above
+    /// level 0) the node; the gate checks them.
     pub fn assign(
         &self,
         layouter: &mut impl Layouter<Fp>,
         start: &AssignedCell<Fp, Fp>,
-        siblings: &[Value<Fp>],
-        bits: &[Value<Fp>],
-        nodes: &[Value<Fp>],
+        levels: &[PathLevel],
     ) -> Result<PathCells, Error> {
-        let levels = siblings.len();
-        if bits.len() != levels || nodes.len() + 1 != levels {
-            return Err(Error::Synthesis);
-        }
         let cols = self.config.cols;
         layouter.assign_region(
             || "merkle path",
             |mut region| {
-                // acc_i = Σ_{j >= i} bit_j·2^(j - i), computed top down.
-                let mut acc = vec![Value::known(Fp::ZERO); levels + 1];
-                for i in (0..levels).rev() {
-                    acc[i] = acc[i + 1] * Value::known(Fp::from(2)) + bits[i];
-                }
-                let mut pairs = Vec::with_capacity(levels);
-                let mut node_cells = Vec::with_capacity(levels);
+                let mut pairs = Vec::with_capacity(levels.len());
+                let mut node_cells = Vec::with_capacity(levels.len());
                 let mut index = None;
-                for i in 0..levels {
+                for (i, level) in levels.iter().enumerate() {
                     let row = 2 * i;
                     self.config.q_level.enable(&mut region, row)?;
                     let node = if i == 0 {
                         start.copy_advice(|| "node 0", &mut region, cols[0], row)?
                     } else {
-                        region.assign_advice(
-                            || format!("node {i}"),
-                            cols[0],
-                            row,
-                            || nodes[i - 1],
-                        )?
+                        region.assign_advice(|| format!("node {i}"), cols[0], row, || level.node)?
                     };
-                    let sibling = region.assign_advice(
-                        || format!("sibling {i}"),
-                        cols[1],
-                        row,
-                        || siblings[i],
-                    )?;
-                    region.assign_advice(|| format!("bit {i}"), cols[2], row, || bits[i])?;
-                    let acc_cell =
-                        region.assign_advice(|| format!("acc {i}"), cols[3], row, || acc[i])?;
-                    let (n, s) = (node.value().copied(), sibling.value().copied());
-                    let left = n + bits[i] * (s - n);
-                    let right = n + s - left;
-                    let left =
-                        region.assign_advice(|| format!("left {i}"), cols[0], row + 1, || left)?;
-                    let right = region.assign_advice(
-                        || format!("right {i}"),
-                        cols[1],
-                        row + 1,
-                        || right,
-                    )?;
+                    let mut cell = |name: &str, col: usize, offset: usize, v: Value<Fp>| {
+                        region.assign_advice(|| format!("{name} {i}"), cols[col], offset, || v)
+                    };
+                    cell("sibling", 1, row, level.sibling)?;
+                    cell("bit", 2, row, level.bit)?;
+                    let acc = cell("acc", 3, row, level.acc)?;
+                    let left = cell("left", 0, row + 1, level.left)?;
+                    let right = cell("right", 1, row + 1, level.right)?;
                     pairs.push((left, right));
                     node_cells.push(node);
                     if i == 0 {
-                        index = Some(acc_cell);
+                        index = Some(acc);
                     }
                 }
-                region.assign_advice_from_constant(|| "acc top", cols[3], 2 * levels, Fp::ZERO)?;
+                region.assign_advice_from_constant(
+                    || "acc top",
+                    cols[3],
+                    2 * levels.len(),
+                    Fp::ZERO,
+                )?;
                 Ok(PathCells {
                     pairs,
                     nodes: node_cells,

@@ -78,16 +78,87 @@ pub fn assert_rejected_by(result: Result<(), Vec<String>>, expected: &str) {
 use std::sync::{Arc, OnceLock};
 
 use halo2_proofs::poly::commitment::Params;
-use zkliq_circuits::Shape;
-use zkliq_circuits::keys::{Curve, ParamsStore, ProverKey};
+use zkliq_circuits::keys::{CircuitShape, Curve, ParamsStore, ProverKey};
 
-/// Parameters and proving key of `shape`, built once per test binary.
-pub fn keys(shape: Shape) -> (Arc<Params<Curve>>, &'static ProverKey) {
+/// Parameters and proving key of a circuit, built once per test binary.
+pub fn keys(shape: impl Into<CircuitShape>) -> (Arc<Params<Curve>>, &'static ProverKey) {
     static STORE: OnceLock<ParamsStore> = OnceLock::new();
-    static KEYS: [OnceLock<ProverKey>; 5] = [const { OnceLock::new() }; 5];
+    static KEYS: std::sync::Mutex<Vec<(CircuitShape, &'static ProverKey)>> =
+        std::sync::Mutex::new(Vec::new());
+    let shape = shape.into();
     let store = STORE.get_or_init(ParamsStore::in_memory);
     let params = store.get(shape.k()).expect("parameters");
-    let index = Shape::ALL.iter().position(|s| *s == shape).unwrap();
-    let key = KEYS[index].get_or_init(|| ProverKey::build(&params, shape).expect("keygen"));
+    let mut keys = KEYS.lock().unwrap();
+    if let Some((_, key)) = keys.iter().find(|(s, _)| *s == shape) {
+        return (params, key);
+    }
+    let key: &'static ProverKey =
+        Box::leak(Box::new(ProverKey::build(&params, shape).expect("keygen")));
+    keys.push((shape, key));
     (params, key)
+}
+
+use zkliq_circuits::batch::{BatchCircuit, BatchShape, BatchWitness, SlotClaim};
+use zkliq_circuits::commitment::account_commitment;
+use zkliq_circuits::tree::{self, EmptyTree, MemoryStore};
+use zkliq_circuits::{Claim, reference};
+
+/// A state tree holding `accounts` at the leaves of subtree `subtree` (height `height`), plus
+/// some unrelated leaves elsewhere; returns the batch witness for that subtree with `claims`
+/// (`None` = the true claim of each occupied position, no claim for empty ones).
+pub fn batch_witness(
+    market: &Market,
+    prices: &PriceRound,
+    accounts: &[Option<Account>],
+    claims: Option<Vec<SlotClaim>>,
+    height: u32,
+    subtree: u64,
+) -> BatchWitness {
+    let shape = BatchShape::new(market.shape(), height).expect("supported height");
+    assert_eq!(accounts.len(), shape.positions());
+    let empty = EmptyTree::new(market.shape());
+    let mut store = MemoryStore::default();
+    let first = subtree << height;
+    let mut leaves: Vec<(u64, Fp)> = accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(j, a)| {
+            a.as_ref()
+                .map(|a| (first + j as u64, account_commitment(market, a)))
+        })
+        .collect();
+    // Neighbours outside the subtree, so that the path is not all empty nodes.
+    leaves.push((first ^ (1 << (height + 1)), Fp::from(11)));
+    leaves.push((tree::CAPACITY - 1 - first, Fp::from(12)));
+    tree::update(&mut store, &empty, leaves).unwrap();
+    let siblings = tree::path(&mut store, &empty, height, subtree).unwrap();
+    let claims = claims.unwrap_or_else(|| {
+        accounts
+            .iter()
+            .map(|a| match a {
+                Some(a) => SlotClaim::Is(reference::evaluate(market, prices, a).claim()),
+                None => SlotClaim::None,
+            })
+            .collect()
+    });
+    let refs: Vec<Option<&Account>> = accounts.iter().map(Option::as_ref).collect();
+    BatchWitness::new(shape, market, prices, &refs, &claims, subtree, siblings)
+}
+
+/// Runs the MockProver on a batch witness.
+pub fn mock_batch(witness: &BatchWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
+    let prover = MockProver::run(
+        witness.shape.k(),
+        &BatchCircuit::new(witness.clone()),
+        vec![instance],
+    )
+    .expect("synthesis succeeds");
+    prover
+        .verify()
+        .map_err(|failures| failures.iter().map(|f| f.to_string()).collect())
+}
+
+/// The true claim of an account.
+pub fn truth(market: &Market, prices: &PriceRound, account: &Account) -> Claim {
+    reference::evaluate(market, prices, account).claim()
 }
