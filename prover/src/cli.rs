@@ -32,6 +32,139 @@ pub enum Command {
     NewAccount(NewAccountArgs),
     /// Prove and verify every bundled scenario, printing claims, proof sizes and timings.
     Demo(DemoArgs),
+    /// Manage an operator's private account state and its state tree.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Prove every liquidatable account of a state at a price round, in batches.
+    Keeper(KeeperArgs),
+}
+
+/// `zkliq state ...`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Create an empty state database bound to a market.
+    Init {
+        /// The state database to create (SQLite).
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// The market every account of the state belongs to.
+        #[arg(long, value_name = "FILE")]
+        market: PathBuf,
+    },
+    /// Import accounts from JSON Lines (an account.json object plus an "id" per line); all or
+    /// nothing.
+    Import {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// The JSON Lines file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the state root (the value to publish).
+    Root {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one account: its leaf, its commitment and its opening.
+    Show {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// The account id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Prove a claim about one account against the state root (a membership proof).
+    Prove {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// The oracle price round.
+        #[arg(long, value_name = "FILE")]
+        prices: PathBuf,
+        /// The account id.
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// The claim to prove.
+        #[arg(long, value_enum)]
+        claim: ClaimArg,
+        /// Where to write the proof file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// Batch size for the keeper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchArg {
+    /// The size that minimises proving work for this state (see the README).
+    Auto,
+    /// A fixed number of positions per proof.
+    Positions(usize),
+}
+
+impl std::str::FromStr for BatchArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(BatchArg::Auto),
+            "1" | "8" | "32" | "128" => Ok(BatchArg::Positions(s.parse().expect("digits"))),
+            _ => Err(format!("must be auto, 1, 8, 32 or 128, got {s:?}")),
+        }
+    }
+}
+
+/// A shard `I/N`: this machine's part of the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("must be I/N with 0 <= I < N (e.g. 0/4), got {s:?}");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// `zkliq keeper`.
+#[derive(Debug, Args)]
+pub struct KeeperArgs {
+    /// The state database.
+    #[arg(long, value_name = "DB")]
+    pub state: PathBuf,
+    /// The market (must be the one the state is bound to).
+    #[arg(long, value_name = "FILE")]
+    pub market: PathBuf,
+    /// The oracle price round.
+    #[arg(long, value_name = "FILE")]
+    pub prices: PathBuf,
+    /// Directory for the proofs and the summary (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Proofs made at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Only this shard's accounts: aligned blocks of 128 leaves, block b to shard b mod N.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Positions per proof: auto, 1, 8, 32 or 128.
+    #[arg(long, value_name = "SIZE", default_value = "auto")]
+    pub batch: BatchArg,
 }
 
 /// The three statement inputs.
@@ -98,6 +231,9 @@ pub struct VerifyArgs {
     /// Require the proof to be about the account with this commitment (0x + 64 hex digits).
     #[arg(long, value_name = "HEX")]
     pub account_commitment: Option<String>,
+    /// Require a state proof to be against this state root (0x + 64 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub root: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use zkliq_circuits::Shape;
-use zkliq_circuits::keys::{Curve, Params, ParamsStore, ProverKey};
+use zkliq_circuits::keys::{CircuitShape, Curve, Params, ParamsStore, ProverKey};
 
 use crate::failure::{Failure, internal};
 
@@ -41,9 +40,8 @@ pub fn with_spinner<T>(slow: bool, message: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// The parameters for `shape` (generated with a spinner the first time).
-pub fn params(store: &ParamsStore, shape: Shape) -> Result<Arc<Params<Curve>>, Failure> {
-    let k = shape.k();
+/// The parameters for `k` (generated with a spinner the first time).
+pub fn params(store: &ParamsStore, k: u32) -> Result<Arc<Params<Curve>>, Failure> {
     with_spinner(
         !store.is_cached(k),
         &format!("generating proving parameters for k = {k} (once; cached afterwards)"),
@@ -52,7 +50,16 @@ pub fn params(store: &ParamsStore, shape: Shape) -> Result<Arc<Params<Curve>>, F
     .map_err(internal)
 }
 
-/// Builds the proving key of `shape`.
-pub fn prover_key(params: &Params<Curve>, shape: Shape) -> Result<ProverKey, Failure> {
-    ProverKey::build(params, shape).map_err(internal)
+/// Builds the proving key of a circuit (with a spinner when it is slow: large batches).
+pub fn prover_key(
+    params: &Params<Curve>,
+    shape: impl Into<CircuitShape>,
+) -> Result<ProverKey, Failure> {
+    let shape = shape.into();
+    with_spinner(
+        shape.k() >= 13,
+        &format!("building the {shape} proving key"),
+        || ProverKey::build(params, shape),
+    )
+    .map_err(internal)
 }

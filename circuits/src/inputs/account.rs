@@ -76,7 +76,15 @@ impl Account {
     /// Parses the `account.json` format: `{"salt": "0x…", "collateral": {"SYMBOL": "amount"},
     /// "debt": {"SYMBOL": "amount"}}`. Absent assets hold 0.
     pub fn from_json(text: &str, market: &Market) -> Result<Self, InputError> {
-        let raw: RawAccount = parse(text)?;
+        Account::from_raw(parse(text)?, market)
+    }
+
+    /// [`Account::from_json`] for an already-parsed JSON value (one line of an import file).
+    pub fn from_value(value: Value, market: &Market) -> Result<Self, InputError> {
+        Account::from_raw(json::parse_value(value)?, market)
+    }
+
+    fn from_raw(raw: RawAccount, market: &Market) -> Result<Self, InputError> {
         let salt = field::from_hex(&raw.salt)
             .map_err(|e| InputError::field("salt", format!("{e}, got {:?}", raw.salt)))?;
         let n = market.assets().len();

@@ -27,6 +27,14 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InputError> {
     Ok(value)
 }
 
+/// Reads an already-parsed JSON value as a `T`, reporting where a structural error sits.
+pub(crate) fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, InputError> {
+    serde_path_to_error::deserialize(value).map_err(|e| InputError::Syntax {
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+    })
+}
+
 /// A JSON object read as its key/value pairs in document order, duplicates kept.
 #[derive(Debug, Default)]
 pub(crate) struct Pairs(pub Vec<(String, Value)>);

@@ -56,7 +56,7 @@ pub fn run(args: DemoArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> {
             )));
         }
         let shape = market.shape();
-        let params = setup::params(&store, shape)?;
+        let params = setup::params(&store, shape.k())?;
         if !keys.iter().any(|(k, ..)| *k == shape) {
             let started = Instant::now();
             let key = setup::prover_key(&params, shape)?;

@@ -3,8 +3,10 @@
 mod commit;
 mod demo;
 mod health;
+mod keeper;
 mod new_account;
 mod prove;
+mod state;
 mod verify;
 
 use crate::cli::{ClaimArg, Cli, Command};
@@ -21,6 +23,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Commit(args) => commit::run(args),
         Command::NewAccount(args) => new_account::run(args),
         Command::Demo(args) => demo::run(args, params_dir),
+        Command::State(command) => state::run(command, params_dir),
+        Command::Keeper(args) => keeper::run(args, params_dir),
     }
 }
 

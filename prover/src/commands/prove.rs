@@ -35,7 +35,7 @@ pub fn run(args: ProveArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> 
     let shape = market.shape();
     let store = setup::params_store(params_dir);
     let started = Instant::now();
-    let params = setup::params(&store, shape)?;
+    let params = setup::params(&store, shape.k())?;
     let params_time = started.elapsed();
     let started = Instant::now();
     let key = setup::prover_key(&params, shape)?;

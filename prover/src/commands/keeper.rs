@@ -1,0 +1,353 @@
+//! `zkliq keeper`: prove every liquidatable account of a state at a price round.
+//!
+//! 1. **Scan**: stream every account (in leaf order, constant memory) and evaluate it in the
+//!    clear; keep the leaf indices of the liquidatable ones.
+//! 2. **Plan**: pick the batch size (positions per proof) that minimises proving work, group the
+//!    liquidatable leaves into aligned subtrees of that size, and skip those whose proof file
+//!    already holds exactly this proof's public inputs (a rerun after a crash resumes).
+//! 3. **Prove**: build each batch's witness from the database and prove batches on `--jobs`
+//!    threads; each proof is checked, then written atomically.
+//!
+//! With `--shard I/N` the leaves are split into aligned blocks of 128 (the largest batch), block
+//! `b` going to shard `b mod N`: shards never share a batch and together cover every account.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
+use zkliq_circuits::commitment::{market_commitment, price_commitment};
+use zkliq_circuits::keys::{Curve, Params, ProverKey};
+use zkliq_circuits::{Claim, Shape, field, proof, reference};
+use zkliq_state::State;
+use zkliq_verifier::StateProofEnvelope;
+
+use super::state::{open, state_failure};
+use crate::cli::{BatchArg, KeeperArgs, Shard};
+use crate::failure::{Failure, bad_input, internal};
+use crate::{files, setup};
+
+/// Shards split the leaves into aligned blocks of `2^SHARD_BLOCK_BITS` (the largest batch).
+const SHARD_BLOCK_BITS: u32 = 7;
+
+/// One batch to prove.
+struct Job {
+    witness: BatchWitness,
+    instance: BatchInstance,
+    path: PathBuf,
+}
+
+pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> {
+    let started = Instant::now();
+    let state = open(&args.state)?;
+    let given = files::market(&args.market)?;
+    if market_commitment(&given) != market_commitment(state.market()) {
+        return Err(bad_input(anyhow!(
+            "{}: not the market the state {} is bound to (market {:?})",
+            args.market.display(),
+            args.state.display(),
+            state.market().name()
+        )));
+    }
+    let market = state.market().clone();
+    let prices = files::prices(&args.prices, &market)?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| bad_input(anyhow!("{}: cannot create: {e}", args.out.display())))?;
+    let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+
+    // 1. Scan.
+    let scan_started = Instant::now();
+    let mut scanned = 0u64;
+    let mut liquidatable: Vec<u64> = Vec::new();
+    state
+        .scan(|index, account| {
+            if (index >> SHARD_BLOCK_BITS) % shard.count != shard.index {
+                return;
+            }
+            scanned += 1;
+            if reference::evaluate(&market, &prices, account).claim() == Claim::Liquidatable {
+                liquidatable.push(index);
+            }
+        })
+        .map_err(|e| state_failure(&args.state, e))?;
+    let scan_time = scan_started.elapsed();
+
+    // 2. Plan.
+    let plan_started = Instant::now();
+    let shape = choose_batch(args.batch, market.shape(), &liquidatable)
+        .ok_or_else(|| bad_input(anyhow!("--batch: unsupported size")))?;
+    let mut blocks: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for index in &liquidatable {
+        let slot = (index & ((1 << shape.height) - 1)) as usize;
+        blocks.entry(index >> shape.height).or_default().push(slot);
+    }
+    let root = state.root().map_err(|e| state_failure(&args.state, e))?;
+    let (market_c, price_c) = (
+        market_commitment(&market),
+        price_commitment(&market, &prices),
+    );
+    let mut planned = Vec::with_capacity(blocks.len());
+    for (block, slots) in &blocks {
+        let mut claims = vec![SlotClaim::None; shape.positions()];
+        for slot in slots {
+            claims[*slot] = SlotClaim::Is(Claim::Liquidatable);
+        }
+        let instance = BatchInstance::new(shape, root, market_c, price_c, *block, claims)
+            .map_err(|e| internal(anyhow!("{e}")))?;
+        let path = args.out.join(format!(
+            "liquidatable-{}-{block:010}.proof.json",
+            shape.positions()
+        ));
+        planned.push((*block, instance, path));
+    }
+
+    // Keys (once), then skip what an earlier run already wrote.
+    let store = setup::params_store(params_dir);
+    let (key, params, keygen_time) = if planned.is_empty() {
+        (None, None, Duration::ZERO)
+    } else {
+        let params = setup::params(&store, shape.k())?;
+        let keygen_started = Instant::now();
+        let key = setup::prover_key(&params, shape)?;
+        (Some(key), Some(params), keygen_started.elapsed())
+    };
+    let mut todo = Vec::new();
+    let mut skipped = 0usize;
+    for (block, instance, path) in planned {
+        let done = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| StateProofEnvelope::from_json(&bytes).ok())
+            .is_some_and(|e| {
+                e.instance == instance
+                    && Some(e.fingerprint) == key.as_ref().map(|k| k.verifier().fingerprint())
+            });
+        if done {
+            skipped += 1;
+        } else {
+            todo.push((block, instance, path));
+        }
+    }
+    let plan_time = plan_started.elapsed().saturating_sub(keygen_time);
+
+    // 3. Prove.
+    let prove_started = Instant::now();
+    let positions: usize = todo.iter().map(|(_, i, _)| i.claimed().count()).sum();
+    if let (Some(key), Some(params)) = (&key, &params) {
+        prove_all(
+            &state,
+            &args.state,
+            &market,
+            &prices,
+            shape,
+            todo.len(),
+            todo,
+            key,
+            params,
+            jobs,
+        )?;
+    }
+    let prove_time = prove_started.elapsed();
+    let written = blocks.len() - skipped;
+
+    let per_second = |n: f64, t: Duration| (t > Duration::ZERO).then(|| n / t.as_secs_f64());
+    let summary = json!({
+        "state": args.state.display().to_string(),
+        "market": market.name(),
+        "root": field::to_hex(&root),
+        "market_commitment": field::to_hex(&market_c),
+        "price_commitment": field::to_hex(&price_c),
+        "round": prices.round(),
+        "shard": format!("{}/{}", shard.index, shard.count),
+        "accounts_scanned": scanned,
+        "liquidatable": liquidatable.len(),
+        "batch_positions": shape.positions(),
+        "batch_k": shape.k(),
+        "proofs": blocks.len(),
+        "proofs_written": written,
+        "proofs_skipped": skipped,
+        "jobs": jobs,
+        "seconds": {
+            "scan": scan_time.as_secs_f64(),
+            "plan": plan_time.as_secs_f64(),
+            "keygen": keygen_time.as_secs_f64(),
+            "prove": prove_time.as_secs_f64(),
+            "total": started.elapsed().as_secs_f64(),
+        },
+        "scan_accounts_per_second": per_second(scanned as f64, scan_time),
+        "proven_positions_per_second": per_second(positions as f64, prove_time),
+    });
+    let name = if shard.count == 1 {
+        "summary.json".to_owned()
+    } else {
+        format!("summary-shard-{}-of-{}.json", shard.index, shard.count)
+    };
+    files::write_atomically(&args.out.join(name), &format!("{summary:#}\n"), true)?;
+    println!("{summary:#}");
+    Ok(())
+}
+
+/// The batch shape for `liquidatable` leaves: the fixed size asked for, or (auto) the one
+/// whose batches cost least in total, estimating a batch's cost by its circuit size `2^k`
+/// (proving time grows about linearly with it). Ties go to the larger batch.
+fn choose_batch(batch: BatchArg, assets: Shape, liquidatable: &[u64]) -> Option<BatchShape> {
+    if let BatchArg::Positions(p) = batch {
+        return BatchShape::with_positions(assets, p);
+    }
+    let cost = |s: &BatchShape| {
+        // `liquidatable` ascends, so equal blocks are adjacent.
+        let mut blocks: Vec<u64> = liquidatable.iter().map(|i| i >> s.height).collect();
+        blocks.dedup();
+        (blocks.len() as u64) << s.k()
+    };
+    BatchShape::all(assets).min_by_key(|s| (cost(s), std::cmp::Reverse(s.height)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn prove_all(
+    state: &State,
+    state_path: &Path,
+    market: &zkliq_circuits::Market,
+    prices: &zkliq_circuits::PriceRound,
+    shape: BatchShape,
+    total: usize,
+    todo: Vec<(u64, BatchInstance, PathBuf)>,
+    key: &ProverKey,
+    params: &Params<Curve>,
+    jobs: usize,
+) -> Result<(), Failure> {
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} proving [{bar:30}] {pos}/{len} batches · {per_sec} · ETA {eta}",
+            )
+            .expect("static template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let (work_tx, work_rx) = mpsc::sync_channel::<Job>(jobs);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = mpsc::channel::<Result<(), Failure>>();
+    let result = std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let work_rx = work_rx.clone();
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(job) = job else { break };
+                    if done_tx.send(prove_one(job, key, params)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut first_error = None;
+        let mut finished = 0usize;
+        let mut collect = |r: Result<(), Failure>, first_error: &mut Option<Failure>| {
+            finished += 1;
+            bar.inc(1);
+            if let Err(e) = r {
+                first_error.get_or_insert(e);
+            }
+        };
+        for (block, instance, path) in todo {
+            while let Ok(r) = done_rx.try_recv() {
+                collect(r, &mut first_error);
+            }
+            if first_error.is_some() {
+                break;
+            }
+            let job = build_job(
+                state, state_path, market, prices, shape, block, instance, path,
+            );
+            match job {
+                Ok(job) => {
+                    if work_tx.send(job).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    first_error = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(work_tx);
+        for r in done_rx {
+            collect(r, &mut first_error);
+        }
+        first_error.map_or(Ok(()), Err)
+    });
+    bar.finish_and_clear();
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_job(
+    state: &State,
+    state_path: &Path,
+    market: &zkliq_circuits::Market,
+    prices: &zkliq_circuits::PriceRound,
+    shape: BatchShape,
+    block: u64,
+    instance: BatchInstance,
+    path: PathBuf,
+) -> Result<Job, Failure> {
+    let accounts = state
+        .subtree(shape.height, block)
+        .map_err(|e| state_failure(state_path, e))?;
+    let siblings = state
+        .path(shape.height, block)
+        .map_err(|e| state_failure(state_path, e))?;
+    let refs: Vec<Option<&zkliq_circuits::Account>> = accounts
+        .iter()
+        .map(|a| a.as_ref().map(|a| &a.account))
+        .collect();
+    let witness = BatchWitness::new(
+        shape,
+        market,
+        prices,
+        &refs,
+        instance.claims(),
+        block,
+        siblings,
+    );
+    if witness.public_inputs() != instance.to_column() {
+        return Err(internal(anyhow!(
+            "batch {block}: the stored tree does not match its root"
+        )));
+    }
+    Ok(Job {
+        witness,
+        instance,
+        path,
+    })
+}
+
+fn prove_one(job: Job, key: &ProverKey, params: &Params<Curve>) -> Result<(), Failure> {
+    let column = job.instance.to_column();
+    let bytes = proof::prove_batch_witness(params, key, job.witness, &column).map_err(internal)?;
+    proof::verify_column(params, key.verifier(), &column, &bytes).map_err(|e| {
+        internal(anyhow!(
+            "{}: the new proof does not verify: {e}",
+            job.path.display()
+        ))
+    })?;
+    let envelope = StateProofEnvelope::new(key.verifier(), job.instance, bytes);
+    files::write_atomically(&job.path, &envelope.to_json(), true)
+}

@@ -1,0 +1,196 @@
+//! `zkliq state ...`: an operator's account state.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use zkliq_circuits::batch::{BatchShape, SlotClaim};
+use zkliq_circuits::{Claim, field, proof, reference};
+use zkliq_state::{State, StateError};
+use zkliq_verifier::StateProofEnvelope;
+
+use super::ms;
+use crate::cli::StateCommand;
+use crate::failure::{Failure, bad_input, internal, rejected};
+use crate::{files, setup};
+
+/// Maps a state error to an exit code: problems with what the user gave are bad input.
+pub fn state_failure(path: &Path, e: StateError) -> Failure {
+    match e {
+        StateError::Sqlite(_) | StateError::Corrupt(_) | StateError::Full(_) => {
+            internal(anyhow!("{}: {e}", path.display()))
+        }
+        _ => bad_input(anyhow!("{}: {e}", path.display())),
+    }
+}
+
+/// Opens a state database.
+pub fn open(path: &Path) -> Result<State, Failure> {
+    State::open(path).map_err(|e| state_failure(path, e))
+}
+
+pub fn run(command: StateCommand, params_dir: Option<PathBuf>) -> Result<(), Failure> {
+    match command {
+        StateCommand::Init { state, market } => {
+            let market = files::market(&market)?;
+            let s = State::create(&state, &market).map_err(|e| state_failure(&state, e))?;
+            let root = s.root().map_err(|e| state_failure(&state, e))?;
+            println!(
+                "created {} for market {} ({} assets); root {}",
+                state.display(),
+                market.name(),
+                market.assets().len(),
+                field::to_hex(&root)
+            );
+            Ok(())
+        }
+        StateCommand::Import { state, file } => import(&state, &file),
+        StateCommand::Root { state, json } => {
+            let s = open(&state)?;
+            let root = s.root().map_err(|e| state_failure(&state, e))?;
+            let accounts = s.len().map_err(|e| state_failure(&state, e))?;
+            if json {
+                let out = json!({"root": field::to_hex(&root), "accounts": accounts, "market": s.market().name()});
+                println!("{out:#}");
+            } else {
+                println!("{}", field::to_hex(&root));
+            }
+            Ok(())
+        }
+        StateCommand::Show { state, id } => {
+            let s = open(&state)?;
+            let a = s.account(&id).map_err(|e| state_failure(&state, e))?;
+            let out = json!({
+                "id": a.id,
+                "leaf_index": a.leaf_index,
+                "commitment": field::to_hex(&s.commitment(&a.account)),
+                "account": a.account.to_json(s.market()),
+            });
+            println!("{out:#}");
+            Ok(())
+        }
+        StateCommand::Prove {
+            state,
+            prices,
+            id,
+            claim,
+            out,
+        } => prove_membership(&state, &prices, &id, claim.into(), &out, params_dir),
+    }
+}
+
+fn import(state: &Path, file: &Path) -> Result<(), Failure> {
+    let mut s = open(state)?;
+    let reader = std::fs::File::open(file)
+        .map_err(|e| bad_input(anyhow!("{}: cannot read: {e}", file.display())))?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} importing: {pos} lines ({per_sec}, {elapsed})")
+                .expect("static template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let result = s.import_with_progress(BufReader::new(reader), |lines| bar.set_position(lines));
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(StateError::Import { errors }) => {
+            for e in &errors {
+                eprintln!("error: {}: {e}", file.display());
+            }
+            return Err(bad_input(anyhow!(
+                "{}: {} bad line(s); nothing imported",
+                file.display(),
+                errors.len()
+            )));
+        }
+        Err(StateError::Read(e)) => {
+            return Err(bad_input(anyhow!("{}: cannot read: {e}", file.display())));
+        }
+        Err(e) => return Err(state_failure(state, e)),
+    };
+    let elapsed = started.elapsed();
+    println!(
+        "imported {} lines ({} new, {} updated) in {:.2} s ({:.0} accounts/s); {} accounts; root {}",
+        report.lines,
+        report.inserted,
+        report.updated,
+        elapsed.as_secs_f64(),
+        report.lines as f64 / elapsed.as_secs_f64().max(1e-9),
+        report.accounts,
+        field::to_hex(&report.root)
+    );
+    Ok(())
+}
+
+fn prove_membership(
+    state: &Path,
+    prices: &Path,
+    id: &str,
+    claim: Claim,
+    out: &Path,
+    params_dir: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let s = open(state)?;
+    let market = s.market().clone();
+    let prices = files::prices(prices, &market)?;
+    files::check_output(out)?;
+    let stored = s.account(id).map_err(|e| state_failure(state, e))?;
+    let valuation = reference::evaluate(&market, &prices, &stored.account);
+    if valuation.claim() != claim {
+        return Err(rejected(anyhow!(
+            "account {id:?} is {}, so it cannot be proven {claim}; no proof written",
+            valuation.claim()
+        )));
+    }
+    let shape = BatchShape::new(market.shape(), 0).expect("height 0 is supported");
+    let siblings = s
+        .path(0, stored.leaf_index)
+        .map_err(|e| state_failure(state, e))?;
+    let witness = zkliq_circuits::batch::BatchWitness::new(
+        shape,
+        &market,
+        &prices,
+        &[Some(&stored.account)],
+        &[SlotClaim::Is(claim)],
+        stored.leaf_index,
+        siblings,
+    );
+    let instance = witness
+        .instance()
+        .ok_or_else(|| internal(anyhow!("the membership witness has no valid instance")))?;
+    let root = s.root().map_err(|e| state_failure(state, e))?;
+    if instance.root != root {
+        return Err(internal(anyhow!("the stored tree does not match its root")));
+    }
+    let store = setup::params_store(params_dir);
+    let params = setup::params(&store, shape.k())?;
+    let started = Instant::now();
+    let key = setup::prover_key(&params, shape)?;
+    let keygen = started.elapsed();
+    let started = Instant::now();
+    let bytes = proof::prove_batch_witness(&params, &key, witness, &instance.to_column())
+        .map_err(internal)?;
+    let prove_time = started.elapsed();
+    proof::verify_column(&params, key.verifier(), &instance.to_column(), &bytes)
+        .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
+    let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
+    files::write_atomically(out, &envelope.to_json(), true)?;
+    println!(
+        "proved account {id:?} (leaf {}) {claim} against root {}: {} ({} bytes); keygen {}, prove {}",
+        stored.leaf_index,
+        field::to_hex(&root),
+        out.display(),
+        envelope.proof.len(),
+        ms(keygen),
+        ms(prove_time)
+    );
+    Ok(())
+}

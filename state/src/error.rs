@@ -1,0 +1,67 @@
+//! Why a state operation failed.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// A rejected line of an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong, naming the field and the bound.
+    pub message: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Every way a state operation can fail.
+#[derive(Debug, Error)]
+pub enum StateError {
+    /// The database file already exists (`init` never overwrites).
+    #[error("{0}: already exists")]
+    Exists(PathBuf),
+    /// The database file does not exist.
+    #[error("{0}: no such state database (create one with `zkliq state init`)")]
+    Missing(PathBuf),
+    /// The file is not a zkliq state database of this version.
+    #[error("{path}: not a zkliq state database: {reason}")]
+    NotAState {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Stored data does not decode (the database was changed outside zkliq).
+    #[error("corrupt state: {0}")]
+    Corrupt(String),
+    /// The import file has bad lines; nothing was imported.
+    #[error("{} bad line(s), nothing imported; first: {}", errors.len(), errors[0])]
+    Import {
+        /// The bad lines (at most the first 100).
+        errors: Vec<LineError>,
+    },
+    /// The import file could not be read.
+    #[error("cannot read the import file: {0}")]
+    Read(#[from] std::io::Error),
+    /// No account has this id.
+    #[error("no account with id {0:?}")]
+    UnknownId(String),
+    /// The tree is full.
+    #[error("the state tree is full ({0} leaves)")]
+    Full(u64),
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl From<rusqlite::types::FromSqlError> for StateError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        StateError::Corrupt(e.to_string())
+    }
+}
