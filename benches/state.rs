@@ -52,7 +52,9 @@ fn import_and_scan(c: &mut Criterion) {
     let market = market();
     let prices = crash(&market);
     let mut group = c.benchmark_group("state");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     let text = accounts(20_000, |i| i % 20 == 0);
     group.bench_function("import-20k", |b| {
         b.iter_batched(
@@ -71,7 +73,9 @@ fn import_and_scan(c: &mut Criterion) {
     });
     let dir = tempfile::tempdir().unwrap();
     let mut state = State::create(&dir.path().join("s.db"), &market).unwrap();
-    state.import(Cursor::new(accounts(100_000, |i| i % 20 == 0))).unwrap();
+    state
+        .import(Cursor::new(accounts(100_000, |i| i % 20 == 0)))
+        .unwrap();
     group.bench_function("scan-evaluate-100k", |b| {
         b.iter(|| {
             let mut liquidatable = 0u64;
@@ -101,19 +105,39 @@ fn scene() -> Scene {
     let prices = crash(&market);
     let dir = tempfile::tempdir().unwrap();
     let mut state = State::create(&dir.path().join("s.db"), &market).unwrap();
-    state.import(Cursor::new(accounts(1_024, |i| i < 256))).unwrap();
-    Scene { _dir: dir, state, market, prices }
+    state
+        .import(Cursor::new(accounts(1_024, |i| i < 256)))
+        .unwrap();
+    Scene {
+        _dir: dir,
+        state,
+        market,
+        prices,
+    }
 }
 
 fn witness(scene: &Scene, shape: BatchShape, subtree: u64) -> (BatchWitness, BatchInstance) {
     let stored = scene.state.subtree(shape.height, subtree).unwrap();
-    let accounts: Vec<_> = stored.iter().map(|a| a.as_ref().map(|a| &a.account)).collect();
+    let accounts: Vec<_> = stored
+        .iter()
+        .map(|a| a.as_ref().map(|a| &a.account))
+        .collect();
     let claims: Vec<SlotClaim> = accounts
         .iter()
-        .map(|a| SlotClaim::Is(reference::evaluate(&scene.market, &scene.prices, a.unwrap()).claim()))
+        .map(|a| {
+            SlotClaim::Is(reference::evaluate(&scene.market, &scene.prices, a.unwrap()).claim())
+        })
         .collect();
     let siblings = scene.state.path(shape.height, subtree).unwrap();
-    let w = BatchWitness::new(shape, &scene.market, &scene.prices, &accounts, &claims, subtree, siblings);
+    let w = BatchWitness::new(
+        shape,
+        &scene.market,
+        &scene.prices,
+        &accounts,
+        &claims,
+        subtree,
+        siblings,
+    );
     let instance = w.instance().unwrap();
     (w, instance)
 }
@@ -123,7 +147,9 @@ fn batches(c: &mut Criterion) {
     let store = ParamsStore::cached_in(params_dir());
     let verifier = Verifier::with_params_cache(params_dir());
     let mut group = c.benchmark_group("batch-prove-4-assets");
-    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     for shape in BatchShape::all(scene.market.shape()) {
         let params = store.get(shape.k()).unwrap();
         let key = ProverKey::build(&params, shape).unwrap();
@@ -145,8 +171,12 @@ fn batches(c: &mut Criterion) {
             group.bench_function("128-positions-two-concurrent", |b| {
                 b.iter(|| {
                     std::thread::scope(|s| {
-                        let a = s.spawn(|| proof::prove_batch_witness(&params, &key, w.clone(), &column).unwrap());
-                        let b = s.spawn(|| proof::prove_batch_witness(&params, &key, w2.clone(), &column2).unwrap());
+                        let a = s.spawn(|| {
+                            proof::prove_batch_witness(&params, &key, w.clone(), &column).unwrap()
+                        });
+                        let b = s.spawn(|| {
+                            proof::prove_batch_witness(&params, &key, w2.clone(), &column2).unwrap()
+                        });
                         (a.join().unwrap(), b.join().unwrap())
                     })
                 })
@@ -157,8 +187,8 @@ fn batches(c: &mut Criterion) {
             let envelopes: Vec<StateProofEnvelope> = (0..32)
                 .map(|i| {
                     let (w, instance) = witness(&scene, shape, 100 + i);
-                    let bytes =
-                        proof::prove_batch_witness(&params, &key, w, &instance.to_column()).unwrap();
+                    let bytes = proof::prove_batch_witness(&params, &key, w, &instance.to_column())
+                        .unwrap();
                     StateProofEnvelope::new(key.verifier(), instance, bytes)
                 })
                 .collect();
@@ -178,17 +208,25 @@ fn zkliq_binary() -> Option<PathBuf> {
 
 fn keeper(c: &mut Criterion) {
     let Some(zkliq) = zkliq_binary() else {
-        eprintln!("target/release/zkliq not found: run `cargo build --release -p zkliq-prover` first");
+        eprintln!(
+            "target/release/zkliq not found: run `cargo build --release -p zkliq-prover` first"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let mut state = State::create(&db, &market()).unwrap();
     // 10,000 accounts; a cohort of 256 consecutive ones is liquidatable (two batches of 128).
-    state.import(Cursor::new(accounts(10_000, |i| (4_096..4_352).contains(&i)))).unwrap();
+    state
+        .import(Cursor::new(accounts(10_000, |i| {
+            (4_096..4_352).contains(&i)
+        })))
+        .unwrap();
     drop(state);
     let mut group = c.benchmark_group("keeper");
-    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60));
     group.bench_function("10k-accounts-256-liquidatable", |b| {
         b.iter_batched(
             || tempfile::tempdir_in(dir.path()).unwrap(),

@@ -19,7 +19,10 @@ fn fx(rel: &str) -> String {
 
 fn zkliq(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_zkliq"))
-        .env("ZKLIQ_PARAMS_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"))
+        .env(
+            "ZKLIQ_PARAMS_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"),
+        )
         .args(args)
         .output()
         .unwrap();
@@ -61,7 +64,10 @@ fn new_state(dir: &Path, n: u64) -> (String, String) {
     std::fs::write(&file, accounts(n)).unwrap();
     let (code, out, err) = zkliq(&["state", "import", "--state", &db, file.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains(&format!("imported {n} lines ({n} new, 0 updated)")), "{out}");
+    assert!(
+        out.contains(&format!("imported {n} lines ({n} new, 0 updated)")),
+        "{out}"
+    );
     let (code, root, _) = zkliq(&["state", "root", "--state", &db]);
     assert_eq!(code, 0);
     (db, root.trim().to_owned())
@@ -69,8 +75,15 @@ fn new_state(dir: &Path, n: u64) -> (String, String) {
 
 fn keeper(db: &str, out: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
-        "keeper", "--state", db, "--market", &fx(MARKET) as &str, "--prices", &fx(CRASH) as &str,
-        "--out", out.to_str().unwrap(),
+        "keeper",
+        "--state",
+        db,
+        "--market",
+        &fx(MARKET) as &str,
+        "--prices",
+        &fx(CRASH) as &str,
+        "--out",
+        out.to_str().unwrap(),
     ]
     .into_iter()
     .map(str::to_owned)
@@ -86,16 +99,27 @@ fn keeper(db: &str, out: &Path, extra: &[&str]) -> Value {
 /// the leaves proven liquidatable.
 fn proven(dir: &Path, root: &str) -> BTreeSet<u64> {
     let market = Market::from_json(&std::fs::read_to_string(fx(MARKET)).unwrap()).unwrap();
-    let prices = PriceRound::from_json(&std::fs::read_to_string(fx(CRASH)).unwrap(), &market).unwrap();
+    let prices =
+        PriceRound::from_json(&std::fs::read_to_string(fx(CRASH)).unwrap(), &market).unwrap();
     let root = field::from_hex(root).unwrap();
     let envelopes: Vec<StateProofEnvelope> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("liquidatable-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("liquidatable-")
+        })
         .map(|p| StateProofEnvelope::from_json(&std::fs::read(p).unwrap()).unwrap())
         .collect();
     let report = Verifier::new().verify_state_batch(&envelopes);
-    assert!(report.all_valid(), "{:?}", report.failures().collect::<Vec<_>>());
+    assert!(
+        report.all_valid(),
+        "{:?}",
+        report.failures().collect::<Vec<_>>()
+    );
     let mut leaves = BTreeSet::new();
     for verified in report.results.into_iter().map(Result::unwrap) {
         verified.check_root(root).unwrap();
@@ -128,11 +152,23 @@ fn keeper_proves_exactly_the_liquidatable_accounts_resumably() {
 
     // A rerun skips everything; after losing one proof it writes only that one.
     let again = keeper(&db, &out, &[]);
-    assert_eq!((again["proofs_written"].as_u64(), again["proofs_skipped"].as_u64()), (Some(0), Some(written)));
+    assert_eq!(
+        (
+            again["proofs_written"].as_u64(),
+            again["proofs_skipped"].as_u64()
+        ),
+        (Some(0), Some(written))
+    );
     let victim = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("liquidatable-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("liquidatable-")
+        })
         .unwrap();
     std::fs::remove_file(&victim).unwrap();
     let resumed = keeper(&db, &out, &["--jobs", "1"]);
@@ -169,7 +205,10 @@ fn state_commands_and_bad_input() {
     assert_eq!(code, 0);
     let shown: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(shown["leaf_index"], 17);
-    assert_eq!(shown["account"]["collateral"]["WETH"], "1000000000000000000");
+    assert_eq!(
+        shown["account"]["collateral"]["WETH"],
+        "1000000000000000000"
+    );
     let (code, _, err) = zkliq(&["state", "show", "--state", &db, "nobody"]);
     assert_eq!(code, 2, "{err}");
 
@@ -181,7 +220,10 @@ fn state_commands_and_bad_input() {
     std::fs::write(&bad, text).unwrap();
     let (code, _, err) = zkliq(&["state", "import", "--state", &db, bad.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("line 61: salt: must be 0x followed by exactly 64 hexadecimal digits"), "{err}");
+    assert!(
+        err.contains("line 61: salt: must be 0x followed by exactly 64 hexadecimal digits"),
+        "{err}"
+    );
     assert!(err.contains("line 62: debt.DOGE: unknown asset"), "{err}");
     assert!(err.contains("2 bad line(s); nothing imported"), "{err}");
     let (_, after, _) = zkliq(&["state", "root", "--state", &db]);
@@ -189,8 +231,15 @@ fn state_commands_and_bad_input() {
 
     // Wrong market, missing state, existing state, bad shard.
     let (code, _, err) = zkliq(&[
-        "keeper", "--state", &db, "--market", &fx("markets/maker-eth-a.json"), "--prices",
-        &fx("prices/maker-eth-a-crash.json"), "--out", dir.path().join("o").to_str().unwrap(),
+        "keeper",
+        "--state",
+        &db,
+        "--market",
+        &fx("markets/maker-eth-a.json"),
+        "--prices",
+        &fx("prices/maker-eth-a-crash.json"),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("not the market the state"), "{err}");
@@ -201,16 +250,35 @@ fn state_commands_and_bad_input() {
     assert_eq!(code, 2);
     assert!(err.contains("already exists"), "{err}");
     let (code, _, _) = zkliq(&[
-        "keeper", "--state", &db, "--market", &fx(MARKET), "--prices", &fx(CRASH), "--out", "o",
-        "--shard", "2/2",
+        "keeper",
+        "--state",
+        &db,
+        "--market",
+        &fx(MARKET),
+        "--prices",
+        &fx(CRASH),
+        "--out",
+        "o",
+        "--shard",
+        "2/2",
     ]);
     assert_eq!(code, 2);
 
     // A membership proof for an owner, and the false claim refused.
     let proof = dir.path().join("member.json");
     let (code, _, err) = zkliq(&[
-        "state", "prove", "--state", &db, "--prices", &fx(CRASH), "--id", "acct-3", "--claim",
-        "liquidatable", "--out", proof.to_str().unwrap(),
+        "state",
+        "prove",
+        "--state",
+        &db,
+        "--prices",
+        &fx(CRASH),
+        "--id",
+        "acct-3",
+        "--claim",
+        "liquidatable",
+        "--out",
+        proof.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = zkliq(&["verify", proof.to_str().unwrap(), "--root", &root, "--json"]);
@@ -218,8 +286,18 @@ fn state_commands_and_bad_input() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["claims"][0]["index"], 3);
     let (code, _, _) = zkliq(&[
-        "state", "prove", "--state", &db, "--prices", &fx(CRASH), "--id", "acct-4", "--claim",
-        "liquidatable", "--out", dir.path().join("no.json").to_str().unwrap(),
+        "state",
+        "prove",
+        "--state",
+        &db,
+        "--prices",
+        &fx(CRASH),
+        "--id",
+        "acct-4",
+        "--claim",
+        "liquidatable",
+        "--out",
+        dir.path().join("no.json").to_str().unwrap(),
     ]);
     assert_eq!(code, 1);
     assert!(!dir.path().join("no.json").exists());
@@ -245,11 +323,17 @@ fn a_killed_import_leaves_the_previous_state() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the import must have been killed mid-way");
+    assert!(
+        !status.success(),
+        "the import must have been killed mid-way"
+    );
     let (code, out, err) = zkliq(&["state", "root", "--state", &db, "--json"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((v["root"].as_str().unwrap(), v["accounts"].as_u64()), (root.as_str(), Some(100)));
+    assert_eq!(
+        (v["root"].as_str().unwrap(), v["accounts"].as_u64()),
+        (root.as_str(), Some(100))
+    );
     // Every account still decodes, and a new import works.
     let state = zkliq_state::State::open(Path::new(&db)).unwrap();
     let mut n = 0;

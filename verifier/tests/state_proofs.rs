@@ -32,7 +32,12 @@ fn scene() -> Scene {
         .filter(|s| s.market.name() == "aave-v3-like-4")
         .collect();
     let market = aave[0].market.clone();
-    let crash = aave.iter().find(|s| s.name.contains("crash")).unwrap().prices.clone();
+    let crash = aave
+        .iter()
+        .find(|s| s.name.contains("crash"))
+        .unwrap()
+        .prices
+        .clone();
     let accounts: Vec<Account> = aave.iter().map(|s| s.account.clone()).collect();
     let empty = EmptyTree::new(market.shape());
     let mut store = MemoryStore::default();
@@ -41,15 +46,27 @@ fn scene() -> Scene {
         .enumerate()
         .map(|(i, a)| (FIRST_LEAF + i as u64, account_commitment(&market, a)));
     let root = tree::update(&mut store, &empty, leaves).unwrap();
-    Scene { market, prices: crash, accounts, store, empty, root }
+    Scene {
+        market,
+        prices: crash,
+        accounts,
+        store,
+        empty,
+        root,
+    }
 }
 
 fn path(name: &str) -> PathBuf {
-    common::fixtures().join("proofs").join(format!("{name}.proof.json"))
+    common::fixtures()
+        .join("proofs")
+        .join(format!("{name}.proof.json"))
 }
 
 /// (stored proof name, height, subtree index)
-const STORED: [(&str, u32, u64); 2] = [("state-batch-8", 3, FIRST_LEAF >> 3), ("state-member", 0, FIRST_LEAF + 1)];
+const STORED: [(&str, u32, u64); 2] = [
+    ("state-batch-8", 3, FIRST_LEAF >> 3),
+    ("state-member", 0, FIRST_LEAF + 1),
+];
 
 fn regenerate(scene: &mut Scene) {
     let params_store = ParamsStore::in_memory();
@@ -66,18 +83,28 @@ fn regenerate(scene: &mut Scene) {
         let claims: Vec<SlotClaim> = accounts
             .iter()
             .map(|a| match a {
-                Some(a) => SlotClaim::Is(reference::evaluate(&scene.market, &scene.prices, a).claim()),
+                Some(a) => {
+                    SlotClaim::Is(reference::evaluate(&scene.market, &scene.prices, a).claim())
+                }
                 None => SlotClaim::None,
             })
             .collect();
         let siblings = tree::path(&mut scene.store, &scene.empty, height, subtree).unwrap();
-        let witness =
-            BatchWitness::new(shape, &scene.market, &scene.prices, &accounts, &claims, subtree, siblings);
+        let witness = BatchWitness::new(
+            shape,
+            &scene.market,
+            &scene.prices,
+            &accounts,
+            &claims,
+            subtree,
+            siblings,
+        );
         let instance = witness.instance().unwrap();
         assert_eq!(instance.root, scene.root);
         let params = params_store.get(shape.k()).unwrap();
         let key = ProverKey::build(&params, shape).unwrap();
-        let bytes = proof::prove_batch_witness(&params, &key, witness, &instance.to_column()).unwrap();
+        let bytes =
+            proof::prove_batch_witness(&params, &key, witness, &instance.to_column()).unwrap();
         let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
         std::fs::write(path(name), envelope.to_json()).unwrap();
     }
@@ -87,8 +114,9 @@ fn stored() -> Vec<StateProofEnvelope> {
     STORED
         .iter()
         .map(|(name, ..)| {
-            let bytes = std::fs::read(path(name))
-                .unwrap_or_else(|e| panic!("{name}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)"));
+            let bytes = std::fs::read(path(name)).unwrap_or_else(|e| {
+                panic!("{name}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)")
+            });
             StateProofEnvelope::from_json(&bytes).unwrap()
         })
         .collect()
@@ -102,14 +130,20 @@ fn stored_state_proofs_verify_against_the_scene() {
     }
     let verifier = Verifier::new();
     for envelope in stored() {
-        assert_eq!(StateProofEnvelope::from_json(envelope.to_json().as_bytes()).unwrap(), envelope);
+        assert_eq!(
+            StateProofEnvelope::from_json(envelope.to_json().as_bytes()).unwrap(),
+            envelope
+        );
         let verified = verifier.verify_state(&envelope).unwrap();
         verified.check_root(scene.root).unwrap();
         verified.check_prices(&scene.market, &scene.prices).unwrap();
         assert!(verified.claimed().count() > 0);
         for (leaf, claim) in verified.claimed() {
             let account = &scene.accounts[(leaf - FIRST_LEAF) as usize];
-            assert_eq!(claim, reference::evaluate(&scene.market, &scene.prices, account).claim());
+            assert_eq!(
+                claim,
+                reference::evaluate(&scene.market, &scene.prices, account).claim()
+            );
         }
         assert!(matches!(
             verified.check_root(scene.root + Fp::ONE),
@@ -124,39 +158,84 @@ fn tampered_state_proofs_fail_with_their_own_error() {
     let batch = &stored()[0];
     let mut e = batch.clone();
     e.fingerprint.0[3] ^= 1;
-    assert!(matches!(verifier.verify_state(&e), Err(VerifyError::FingerprintMismatch { .. })));
+    assert!(matches!(
+        verifier.verify_state(&e),
+        Err(VerifyError::FingerprintMismatch { .. })
+    ));
     let mut e = batch.clone();
     e.proof.push(1);
-    assert!(matches!(verifier.verify_state(&e), Err(VerifyError::Length { .. })));
+    assert!(matches!(
+        verifier.verify_state(&e),
+        Err(VerifyError::Length { .. })
+    ));
     let mut e = batch.clone();
     e.instance.root += Fp::ONE;
-    assert!(matches!(verifier.verify_state(&e), Err(VerifyError::Invalid)));
+    assert!(matches!(
+        verifier.verify_state(&e),
+        Err(VerifyError::Invalid)
+    ));
 
     // Dropping a claim, or adding one, changes the public inputs.
     let text = batch.to_json();
     let dropped = text.replacen("\"claim\": \"liquidatable\"", "\"claim\": \"healthy\"", 1);
     assert_ne!(dropped, text);
     let e = StateProofEnvelope::from_json(dropped.as_bytes()).unwrap();
-    assert!(matches!(verifier.verify_state(&e), Err(VerifyError::Invalid)));
+    assert!(matches!(
+        verifier.verify_state(&e),
+        Err(VerifyError::Invalid)
+    ));
 
     // Envelope fields are checked before any cryptography.
     let bad = |from: &str, to: &str| {
         assert!(text.contains(from), "{from}");
         StateProofEnvelope::from_json(text.replacen(from, to, 1).as_bytes()).unwrap_err()
     };
-    assert!(matches!(bad("\"positions\": 8", "\"positions\": 16"), EnvelopeError::Field { field: "positions", .. }));
-    assert!(matches!(bad("\"k\": 12", "\"k\": 11"), EnvelopeError::Field { field: "k", .. }));
-    assert!(matches!(bad("\"subtree_index\": 5", "\"subtree_index\": 536870912"), EnvelopeError::Field { field: "public_inputs.subtree_index", .. }));
-    assert!(matches!(bad("\"index\": 40", "\"index\": 39"), EnvelopeError::Field { field: "claims", .. }));
-    assert!(matches!(bad("\"index\": 41", "\"index\": 40"), EnvelopeError::Field { field: "claims", .. }));
-    assert!(matches!(bad("zkliq-state-proof/1", "zkliq-proof/1"), EnvelopeError::Format { .. }));
+    assert!(matches!(
+        bad("\"positions\": 8", "\"positions\": 16"),
+        EnvelopeError::Field {
+            field: "positions",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad("\"k\": 12", "\"k\": 11"),
+        EnvelopeError::Field { field: "k", .. }
+    ));
+    assert!(matches!(
+        bad("\"subtree_index\": 5", "\"subtree_index\": 536870912"),
+        EnvelopeError::Field {
+            field: "public_inputs.subtree_index",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad("\"index\": 40", "\"index\": 39"),
+        EnvelopeError::Field {
+            field: "claims",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad("\"index\": 41", "\"index\": 40"),
+        EnvelopeError::Field {
+            field: "claims",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad("zkliq-state-proof/1", "zkliq-proof/1"),
+        EnvelopeError::Format { .. }
+    ));
 
     // Many at once: the bad ones are named.
     let mut many: Vec<StateProofEnvelope> = (0..3).flat_map(|_| stored()).collect();
     many[2].instance.price_commitment += Fp::ONE;
     many[5].proof[7] ^= 0x10;
     let report = verifier.verify_state_batch(&many);
-    assert_eq!(report.failures().map(|(i, _)| i).collect::<Vec<_>>(), vec![2, 5]);
+    assert_eq!(
+        report.failures().map(|(i, _)| i).collect::<Vec<_>>(),
+        vec![2, 5]
+    );
 }
 
 #[test]
@@ -167,7 +246,10 @@ fn a_claim_outside_the_batch_is_rejected_by_the_parser_not_trusted() {
     let outside = text.replacen("\"index\": 40", "\"index\": 48", 1);
     assert!(matches!(
         StateProofEnvelope::from_json(outside.as_bytes()),
-        Err(EnvelopeError::Field { field: "claims", .. })
+        Err(EnvelopeError::Field {
+            field: "claims",
+            ..
+        })
     ));
 }
 
