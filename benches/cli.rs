@@ -8,14 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use zkliq_benches::{fixtures, one_per_shape};
-
-fn zkliq_binary() -> Option<PathBuf> {
-    // target/release/deps/cli-<hash> -> target/release/zkliq
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("zkliq");
-    path.is_file().then_some(path)
-}
+use zkliq_benches::{fixtures, one_per_shape, zkliq_binary};
 
 fn warm_prove(c: &mut Criterion) {
     let Some(zkliq) = zkliq_binary() else {

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use zkliq_benches::fixtures;
+use zkliq_benches::{fixtures, zkliq_binary};
 use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
 use zkliq_circuits::{Claim, Market, PriceRound, proof, reference};
@@ -198,12 +198,6 @@ fn batches(c: &mut Criterion) {
         }
     }
     group.finish();
-}
-
-fn zkliq_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("zkliq");
-    path.is_file().then_some(path)
 }
 
 fn keeper(c: &mut Criterion) {

@@ -10,6 +10,14 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
+/// The `zkliq` binary next to the running benchmark (`target/release/zkliq`), if it was built.
+pub fn zkliq_binary() -> Option<PathBuf> {
+    // target/release/deps/<bench>-<hash> -> target/release/zkliq
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("zkliq");
+    path.is_file().then_some(path)
+}
+
 /// A scenario's files, relative to `fixtures/`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Files {

@@ -29,20 +29,19 @@
 //! The V1 floor planner lays range-check regions (column `a4`) beside the Poseidon regions.
 
 use ff::Field;
-use halo2_gadgets::poseidon::Pow5Chip;
 use halo2_gadgets::poseidon::primitives::P128Pow5T3;
+use halo2_gadgets::poseidon::{Pow5Chip, Pow5Config};
 use halo2_proofs::circuit::{Layouter, Value, floor_planner};
-use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
+use halo2_proofs::plonk::{
+    Advice, Circuit, Column, ConstraintSystem, Error, Instance, TableColumn,
+};
 
 use crate::bounds::{
     CARRY_BITS, LIMB_BITS, PRICE_BITS, REMAINDER_BITS, SCALE_BITS, THRESHOLD_BITS, VERDICT_BITS,
     WEIGHT_BITS,
 };
-use crate::commitment::{
-    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES,
-};
 use crate::field::Fp;
-use crate::gadgets::commit::{CommitChip, CommitConfig, Slot};
+use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationChip, ValuationConfig, VerdictValues,
@@ -52,6 +51,42 @@ use crate::instance::{
 };
 use crate::shape::Shape;
 use crate::witness::HealthWitness;
+
+/// The columns every zkliq circuit uses (the table above), and the Poseidon chip on them.
+pub(crate) struct Columns {
+    /// `a0..a4`, all equality-enabled.
+    pub advice: [Column<Advice>; 5],
+    /// The public inputs.
+    pub instance: Column<Instance>,
+    /// The range-check table.
+    pub table: TableColumn,
+    /// Poseidon on `a0..a3` with six round-constant columns.
+    pub poseidon: Pow5Config<Fp, 3, 2>,
+}
+
+impl Columns {
+    pub(crate) fn configure(meta: &mut ConstraintSystem<Fp>) -> Columns {
+        let advice: [Column<Advice>; 5] = std::array::from_fn(|_| meta.advice_column());
+        for column in advice {
+            meta.enable_equality(column);
+        }
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        let rc_a = std::array::from_fn(|_| meta.fixed_column());
+        let rc_b = std::array::from_fn(|_| meta.fixed_column());
+        let table = meta.lookup_table_column();
+        let [a0, a1, a2, a3, _] = advice;
+        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, [a0, a1, a2], a3, rc_a, rc_b);
+        Columns {
+            advice,
+            instance,
+            table,
+            poseidon,
+        }
+    }
+}
 
 /// Every column and sub-configuration of the health circuit.
 #[derive(Clone, Debug)]
@@ -96,11 +131,10 @@ impl HealthCircuit {
         self.witness.as_ref().map(f)
     }
 
-    /// The packed elements of a message of `slots` slots (unknown without a witness).
-    fn values(&self, f: impl Fn(&HealthWitness) -> &Vec<Fp>, slots: usize) -> Vec<Value<Fp>> {
-        (0..slots.div_ceil(SLOTS_PER_ELEMENT))
-            .map(|j| self.value(|w| f(w).get(j).copied().unwrap_or_default()))
-            .collect()
+    /// Packed element `j` of a message (unknown without a witness; zero if the witness has
+    /// too few, which the packing gate then rejects).
+    fn packed(&self, j: usize, f: impl Fn(&HealthWitness) -> &Vec<Fp>) -> Value<Fp> {
+        self.value(|w| f(w).get(j).copied().unwrap_or_default())
     }
 }
 
@@ -113,25 +147,13 @@ impl Circuit<Fp> for HealthCircuit {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fp>) -> Config {
-        let advice: [Column<Advice>; 5] = std::array::from_fn(|_| meta.advice_column());
-        for column in advice {
-            meta.enable_equality(column);
-        }
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
-        let rc_a = std::array::from_fn(|_| meta.fixed_column());
-        let rc_b = std::array::from_fn(|_| meta.fixed_column());
-        let table = meta.lookup_table_column();
-
-        let [a0, a1, a2, a3, a4] = advice;
-        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, [a0, a1, a2], a3, rc_a, rc_b);
+        let c = Columns::configure(meta);
+        let [a0, a1, a2, a3, a4] = c.advice;
         Config {
-            instance,
-            range: RangeCheckChip::configure(meta, a4, table),
+            instance: c.instance,
+            range: RangeCheckChip::configure(meta, a4, c.table),
             valuation: ValuationChip::configure(meta, [a0, a1, a2, a3], ClaimMode::Bit),
-            commit: CommitChip::configure(meta, [a0, a1, a2, a3], poseidon),
+            commit: CommitChip::configure(meta, [a0, a1, a2, a3], c.poseidon),
         }
     }
 
@@ -200,52 +222,26 @@ impl Circuit<Fp> for HealthCircuit {
 
         // Commitments: the openings above are exactly the committed ones.
         let commit = CommitChip::construct(config.commit);
-        let cell = |c: &halo2_proofs::circuit::AssignedCell<Fp, Fp>| Slot::Cell(c.clone());
-
-        let mut account_slots = Vec::with_capacity(4 * n + 1);
-        for a in &cells.assets {
-            account_slots.extend(a.collateral.iter().chain(&a.debt).map(cell));
-        }
-        account_slots.push(Slot::Constant(Fp::from(TAG_ACCOUNT)));
-        let account = commit.commit(
+        let account = commit.commit_account(
             &mut layouter,
             "account",
+            &cells,
             self.value(|w| w.account.salt),
-            &account_slots,
-            &self.values(|w| &w.derived.account_packed, account_slots.len()),
-            SLOT_BITS_64,
+            |j| self.packed(j, |w| &w.derived.account_packed),
         )?;
         layouter.constrain_instance(account.cell(), config.instance, ACCOUNT_COMMITMENT_ROW)?;
-
-        let price_slots: Vec<Slot> = cells
-            .assets
-            .iter()
-            .map(|a| cell(&a.price))
-            .chain([Slot::Constant(Fp::from(TAG_PRICES))])
-            .collect();
-        let prices = commit.commit(
+        let prices = commit.commit_prices(
             &mut layouter,
-            "price round",
+            &cells,
             self.value(|w| w.prices.header),
-            &price_slots,
-            &self.values(|w| &w.derived.price_packed, price_slots.len()),
-            SLOT_BITS_64,
+            |j| self.packed(j, |w| &w.derived.price_packed),
         )?;
         layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
-
-        let market_slots: Vec<Slot> = cells
-            .assets
-            .iter()
-            .map(|a| cell(&a.market_slot))
-            .chain([cell(&v.threshold), Slot::Constant(Fp::from(TAG_MARKET))])
-            .collect();
-        let market = commit.commit(
+        let market = commit.commit_market(
             &mut layouter,
-            "market",
+            &cells,
             self.value(|w| w.market.symbols_digest),
-            &market_slots,
-            &self.values(|w| &w.derived.market_packed, market_slots.len()),
-            SLOT_BITS_80,
+            |j| self.packed(j, |w| &w.derived.market_packed),
         )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;
         Ok(())

@@ -8,10 +8,8 @@
 //!
 //! Columns are those of [`crate::circuit`]; the Merkle path gate shares `a0..a3`.
 
-use halo2_gadgets::poseidon::Pow5Chip;
-use halo2_gadgets::poseidon::primitives::P128Pow5T3;
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value, floor_planner};
-use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
+use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
 
 use super::instance::{
     CLAIMS_START_ROW, MARKET_COMMITMENT_ROW, PRICE_COMMITMENT_ROW, ROOT_ROW, SUBTREE_INDEX_ROW,
@@ -21,11 +19,9 @@ use crate::bounds::{
     CARRY_BITS, LIMB_BITS, PRICE_BITS, REMAINDER_BITS, SCALE_BITS, THRESHOLD_BITS, VERDICT_BITS,
     WEIGHT_BITS,
 };
-use crate::commitment::{
-    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES,
-};
+use crate::circuit::Columns;
 use crate::field::Fp;
-use crate::gadgets::commit::{CommitChip, CommitConfig, Slot};
+use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathLevel};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
@@ -81,15 +77,9 @@ impl BatchCircuit {
         self.witness.as_ref().map(|w| f(&w.slots[j]))
     }
 
-    fn packed(
-        &self,
-        j: usize,
-        f: impl Fn(&HealthWitness) -> &Vec<Fp>,
-        slots: usize,
-    ) -> Vec<Value<Fp>> {
-        (0..slots.div_ceil(SLOTS_PER_ELEMENT))
-            .map(|e| self.slot(j, |w| f(w).get(e).copied().unwrap_or_default()))
-            .collect()
+    /// Packed element `e` of a message of position `j` (unknown without a witness).
+    fn packed(&self, j: usize, e: usize, f: impl Fn(&HealthWitness) -> &Vec<Fp>) -> Value<Fp> {
+        self.slot(j, |w| f(w).get(e).copied().unwrap_or_default())
     }
 
     /// Assigns position `j`'s valuation; `shared` holds slot 0's cells to copy from.
@@ -148,25 +138,13 @@ impl Circuit<Fp> for BatchCircuit {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fp>) -> BatchConfig {
-        let advice: [Column<Advice>; 5] = std::array::from_fn(|_| meta.advice_column());
-        for column in advice {
-            meta.enable_equality(column);
-        }
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
-        let rc_a = std::array::from_fn(|_| meta.fixed_column());
-        let rc_b = std::array::from_fn(|_| meta.fixed_column());
-        let table = meta.lookup_table_column();
-
-        let [a0, a1, a2, a3, a4] = advice;
-        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, [a0, a1, a2], a3, rc_a, rc_b);
+        let c = Columns::configure(meta);
+        let [a0, a1, a2, a3, a4] = c.advice;
         BatchConfig {
-            instance,
-            range: RangeCheckChip::configure(meta, a4, table),
+            instance: c.instance,
+            range: RangeCheckChip::configure(meta, a4, c.table),
             valuation: ValuationChip::configure(meta, [a0, a1, a2, a3], ClaimMode::Optional),
-            commit: CommitChip::configure(meta, [a0, a1, a2, a3], poseidon),
+            commit: CommitChip::configure(meta, [a0, a1, a2, a3], c.poseidon),
             merkle: MerkleChip::configure(meta, [a0, a1, a2, a3]),
         }
     }
@@ -195,39 +173,18 @@ impl Circuit<Fp> for BatchCircuit {
             )?;
         }
         range.check(&mut layouter, "T", &first.verdict.threshold, THRESHOLD_BITS)?;
-        let cell = |c: &AssignedCell<Fp, Fp>| Slot::Cell(c.clone());
-
-        let price_slots: Vec<Slot> = first
-            .assets
-            .iter()
-            .map(|a| cell(&a.price))
-            .chain([Slot::Constant(Fp::from(TAG_PRICES))])
-            .collect();
-        let prices = commit.commit(
+        let prices = commit.commit_prices(
             &mut layouter,
-            "price round",
+            &first,
             self.slot(0, |w| w.prices.header),
-            &price_slots,
-            &self.packed(0, |w| &w.derived.price_packed, price_slots.len()),
-            SLOT_BITS_64,
+            |e| self.packed(0, e, |w| &w.derived.price_packed),
         )?;
         layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
-        let market_slots: Vec<Slot> = first
-            .assets
-            .iter()
-            .map(|a| cell(&a.market_slot))
-            .chain([
-                cell(&first.verdict.threshold),
-                Slot::Constant(Fp::from(TAG_MARKET)),
-            ])
-            .collect();
-        let market = commit.commit(
+        let market = commit.commit_market(
             &mut layouter,
-            "market",
+            &first,
             self.slot(0, |w| w.market.symbols_digest),
-            &market_slots,
-            &self.packed(0, |w| &w.derived.market_packed, market_slots.len()),
-            SLOT_BITS_80,
+            |e| self.packed(0, e, |w| &w.derived.market_packed),
         )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;
 
@@ -275,18 +232,12 @@ impl Circuit<Fp> for BatchCircuit {
             )?;
             layouter.constrain_instance(v.claim.cell(), config.instance, CLAIMS_START_ROW + j)?;
 
-            let mut account_slots = Vec::with_capacity(4 * cells.assets.len() + 1);
-            for a in &cells.assets {
-                account_slots.extend(a.collateral.iter().chain(&a.debt).map(cell));
-            }
-            account_slots.push(Slot::Constant(Fp::from(TAG_ACCOUNT)));
-            leaves.push(commit.commit(
+            leaves.push(commit.commit_account(
                 &mut layouter,
                 &format!("account {j}"),
+                &cells,
                 self.slot(j, |w| w.account.salt),
-                &account_slots,
-                &self.packed(j, |w| &w.derived.account_packed, account_slots.len()),
-                SLOT_BITS_64,
+                |e| self.packed(j, e, |w| &w.derived.account_packed),
             )?);
         }
 

@@ -20,8 +20,12 @@ use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Selector};
 use halo2_proofs::poly::Rotation;
 
-use crate::commitment::{SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, with_message_length};
+use crate::commitment::{
+    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES,
+    with_message_length,
+};
 use crate::field::{Fp, pow2};
+use crate::gadgets::valuation::ValuationCells;
 
 /// Configuration of the commitment chip.
 #[derive(Clone, Debug)]
@@ -147,6 +151,74 @@ impl CommitChip {
 }
 
 impl CommitChip {
+    /// The account commitment ([`crate::commitment::AccountOpening`]): the salt, then each
+    /// asset slot's amount limbs, then the tag. `packed(j)` is the prover's value of element
+    /// `j`.
+    pub fn commit_account(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        cells: &ValuationCells,
+        salt: Value<Fp>,
+        packed: impl Fn(usize) -> Value<Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let mut slots = Vec::with_capacity(4 * cells.assets.len() + 1);
+        for a in &cells.assets {
+            slots.extend(a.collateral.iter().chain(&a.debt).map(cell));
+        }
+        slots.push(Slot::Constant(Fp::from(TAG_ACCOUNT)));
+        let packed = elements(&slots, packed);
+        self.commit(layouter, name, salt, &slots, &packed, SLOT_BITS_64)
+    }
+
+    /// The price-round commitment ([`crate::commitment::PriceOpening`]): the header, then each
+    /// asset slot's price, then the tag.
+    pub fn commit_prices(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        cells: &ValuationCells,
+        header: Value<Fp>,
+        packed: impl Fn(usize) -> Value<Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let slots: Vec<Slot> = cells
+            .assets
+            .iter()
+            .map(|a| cell(&a.price))
+            .chain([Slot::Constant(Fp::from(TAG_PRICES))])
+            .collect();
+        let packed = elements(&slots, packed);
+        self.commit(
+            layouter,
+            "price round",
+            header,
+            &slots,
+            &packed,
+            SLOT_BITS_64,
+        )
+    }
+
+    /// The market commitment ([`crate::commitment::MarketOpening`]): the symbol digest, then
+    /// each asset slot's `scale + 2^64·weight`, then `T`, then the tag.
+    pub fn commit_market(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        cells: &ValuationCells,
+        digest: Value<Fp>,
+        packed: impl Fn(usize) -> Value<Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let slots: Vec<Slot> = cells
+            .assets
+            .iter()
+            .map(|a| cell(&a.market_slot))
+            .chain([
+                cell(&cells.verdict.threshold),
+                Slot::Constant(Fp::from(TAG_MARKET)),
+            ])
+            .collect();
+        let packed = elements(&slots, packed);
+        self.commit(layouter, "market", digest, &slots, &packed, SLOT_BITS_80)
+    }
+
     /// Poseidon of two cells: a Merkle node from its children.
     pub fn hash_pair(
         &self,
@@ -161,6 +233,17 @@ impl CommitChip {
             vec![left.clone(), right.clone()],
         )
     }
+}
+
+fn cell(c: &AssignedCell<Fp, Fp>) -> Slot {
+    Slot::Cell(c.clone())
+}
+
+/// The prover's values of the packed elements of a message of `slots`.
+fn elements(slots: &[Slot], packed: impl Fn(usize) -> Value<Fp>) -> Vec<Value<Fp>> {
+    (0..slots.len().div_ceil(SLOTS_PER_ELEMENT))
+        .map(packed)
+        .collect()
 }
 
 fn hash_fixed<const L: usize>(
