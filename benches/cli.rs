@@ -3,7 +3,6 @@
 //! Build the binary first: `cargo build --release -p zkliq-prover && cargo bench -p
 //! zkliq-benches --bench cli`.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
