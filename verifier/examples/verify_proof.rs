@@ -1,4 +1,5 @@
-//! Verify a zkliq proof file from Rust, optionally against a market and a price round.
+//! Verify a zkliq proof file (a health proof or a state proof) from Rust, optionally against a
+//! market and a price round.
 //!
 //! ```text
 //! cargo run --release -p zkliq-verifier --example verify_proof -- PROOF [MARKET PRICES]
@@ -6,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use zkliq_verifier::{Market, PriceRound, Verifier};
+use zkliq_verifier::{AnyVerified, Market, PriceRound, Verifier};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,24 +31,30 @@ fn run(args: &[String]) -> Result<String, String> {
 
     let verifier = Verifier::new();
     let verified = verifier
-        .verify_json(read(proof)?.as_bytes())
+        .verify_any_json(read(proof)?.as_bytes())
         .map_err(|e| e.to_string())?;
 
     if let [market, prices] = rest {
         let market = Market::from_json(&read(market)?).map_err(|e| e.to_string())?;
         let prices = PriceRound::from_json(&read(prices)?, &market).map_err(|e| e.to_string())?;
-        verified
-            .check_prices(&market, &prices)
-            .map_err(|e| e.to_string())?;
-        return Ok(format!(
-            "valid: an account of market {} is {} at round {}",
-            market.name(),
-            verified.claim(),
-            prices.round()
-        ));
+        match &verified {
+            AnyVerified::Health(v) => v.check_prices(&market, &prices),
+            AnyVerified::State(v) => v.check_prices(&market, &prices),
+        }
+        .map_err(|e| e.to_string())?;
     }
-    Ok(format!(
-        "valid: the committed account is {}",
-        verified.claim()
-    ))
+    Ok(match verified {
+        AnyVerified::Health(v) => format!("valid: the committed account is {}", v.claim()),
+        AnyVerified::State(v) => {
+            let claims: Vec<String> = v
+                .claimed()
+                .map(|(leaf, claim)| format!("leaf {leaf} is {claim}"))
+                .collect();
+            format!(
+                "valid: against state root {:?}: {}",
+                v.instance.root,
+                claims.join(", ")
+            )
+        }
+    })
 }

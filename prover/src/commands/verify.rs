@@ -41,6 +41,24 @@ pub fn run(args: VerifyArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
         account: hex("--account-commitment", &args.account_commitment)?,
         root: hex("--root", &args.root)?,
     };
+    match (&envelope, &expected) {
+        (AnyEnvelope::Health(_), Expected { root: Some(_), .. }) => {
+            return Err(bad_input(anyhow!(
+                "--root: {path} is a health proof about a committed account; check it with --account-commitment"
+            )));
+        }
+        (
+            AnyEnvelope::State(_),
+            Expected {
+                account: Some(_), ..
+            },
+        ) => {
+            return Err(bad_input(anyhow!(
+                "--account-commitment: {path} is a state proof about leaves of a state root; check it with --root"
+            )));
+        }
+        _ => {}
+    }
     let verifier = match &params_dir {
         Some(dir) => Verifier::with_params_cache(dir),
         None => Verifier::new(),
@@ -96,12 +114,6 @@ fn health(
     if let Some(a) = expected.account {
         verified.check_account(a)?;
     }
-    if let Some(root) = expected.root {
-        return Err(VerifyError::RootMismatch {
-            expected: field::to_hex(&root),
-            found: "none: this is a health proof about a committed account".into(),
-        });
-    }
     Ok(verified)
 }
 
@@ -119,13 +131,6 @@ fn state(
     }
     if let Some(root) = expected.root {
         verified.check_root(root)?;
-    }
-    if let Some(a) = expected.account {
-        return Err(VerifyError::AccountMismatch {
-            expected: field::to_hex(&a),
-            found: "none: a state proof names leaves of a state root, not account commitments"
-                .into(),
-        });
     }
     Ok(verified)
 }
