@@ -62,10 +62,10 @@ const FIELD_BITS: usize = 254;
 const _: () = {
     assert!(MAX_ASSETS <= 1 << SUM_BITS);
     assert!(2 * LIMB_BITS >= 128, "limbs must cover a u128 amount");
-    assert!(LIMB_BITS % LOOKUP_BITS == 0 && PRICE_BITS % LOOKUP_BITS == 0);
-    assert!(SCALE_BITS % LOOKUP_BITS == 0 && WEIGHT_BITS % LOOKUP_BITS == 0);
-    assert!(THRESHOLD_BITS % LOOKUP_BITS == 0 && CARRY_BITS % LOOKUP_BITS == 0);
-    assert!(REMAINDER_BITS % LOOKUP_BITS == 0 && VERDICT_BITS % LOOKUP_BITS == 0);
+    assert!(LIMB_BITS.is_multiple_of(LOOKUP_BITS) && PRICE_BITS.is_multiple_of(LOOKUP_BITS));
+    assert!(SCALE_BITS.is_multiple_of(LOOKUP_BITS) && WEIGHT_BITS.is_multiple_of(LOOKUP_BITS));
+    assert!(THRESHOLD_BITS.is_multiple_of(LOOKUP_BITS) && CARRY_BITS.is_multiple_of(LOOKUP_BITS));
+    assert!(REMAINDER_BITS.is_multiple_of(LOOKUP_BITS) && VERDICT_BITS.is_multiple_of(LOOKUP_BITS));
     // Scales, weights and the threshold fit their widths.
     assert!(1_000_000_000_000_000_000u128 < 1 << SCALE_BITS);
     assert!((MAX_WEIGHT_BPS as u128) < 1 << WEIGHT_BITS);
@@ -81,7 +81,7 @@ const _: () = {
     assert!(CARRY_BITS + REMAINDER_BITS + 1 < FIELD_BITS);
     // |x| = |delta_hi + carry| < 2^(RHS_BITS + 1) fits the verdict width, and a negative x
     // (p - |x| > 2^253) cannot pass it.
-    assert!(RHS_BITS + 1 <= VERDICT_BITS && VERDICT_BITS < FIELD_BITS - 1);
+    assert!(RHS_BITS < VERDICT_BITS && VERDICT_BITS < FIELD_BITS - 1);
     // Packed messages: three 64-bit or three 80-bit slots per field element.
     assert!(3 * LIMB_BITS < FIELD_BITS && 3 * MARKET_SLOT_BITS < FIELD_BITS);
 };

@@ -182,11 +182,13 @@ pub fn verify_column(
 ) -> Result<(), VerifyError> {
     check_length(key, proof)?;
     let mut reader = proof;
-    let mut transcript = Blake2bRead::<_, Curve, Challenge255<Curve>>::init(&mut reader);
-    let strategy = SingleVerifier::new(params);
-    verify_proof(params, key.vk(), strategy, &[&[column]], &mut transcript)
-        .map_err(|_| VerifyError::Invalid)?;
-    drop(transcript);
+    {
+        let mut transcript = Blake2bRead::<_, Curve, Challenge255<Curve>>::init(&mut reader);
+        let strategy = SingleVerifier::new(params);
+        verify_proof(params, key.vk(), strategy, &[&[column]], &mut transcript)
+            .map_err(|_| VerifyError::Invalid)?;
+    }
+    // halo2 ignores bytes after the transcript: every byte must have been read.
     if reader.is_empty() {
         Ok(())
     } else {

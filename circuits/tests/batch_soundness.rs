@@ -251,7 +251,8 @@ fn every_position_uses_the_committed_market_and_prices() {
 fn merkle_level_gates() {
     // Each value of a path level, changed with everything above it recomputed.
     // (A changed left child also breaks `right = node + sibling - left`.)
-    let cases: [(&[&str], fn(&mut BatchWitness)); 3] = [
+    type Case = (&'static [&'static str], fn(&mut BatchWitness));
+    let cases: [Case; 3] = [
         (&["'left'", "'right'"], |w| {
             w.derived.path_pairs[4].0 += Fp::ONE;
             w.derive_path_above(4);

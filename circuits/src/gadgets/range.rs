@@ -82,7 +82,7 @@ impl RangeCheckChip {
         bits: usize,
     ) -> Result<(), Error> {
         assert!(
-            bits % LOOKUP_BITS == 0,
+            bits.is_multiple_of(LOOKUP_BITS),
             "range checks are whole words of {LOOKUP_BITS} bits"
         );
         layouter.assign_region(
