@@ -11,10 +11,12 @@
 //! | [`reference`] | the statement in plain integer arithmetic |
 //! | [`commitment`] | the three Poseidon commitments and their message layout |
 //! | [`circuit`] | the statement as constraints ([`HealthCircuit`]) |
-//! | [`gadgets`] | the chips: range checks, valuation, commitments |
+//! | [`gadgets`] | the chips: range checks, valuation, commitments, Merkle paths |
 //! | [`instance`] | the typed public inputs ([`Instance`], [`Claim`]) |
 //! | [`witness`] | the prover's private values ([`HealthWitness`]) |
 //! | [`shape`] | supported shapes (1, 2, 4, 8, 16 assets) and their `k` |
+//! | [`batch`] | batch and membership proofs against a state root ([`batch::BatchCircuit`]) |
+//! | [`tree`] | the depth-32 Poseidon state tree, off-circuit |
 //! | [`keys`] | IPA parameters (cached on disk), verifying and proving keys, fingerprints |
 //! | [`proof`] | creating and checking proofs |
 //! | [`bounds`] | every bound and bit width, with compile-time checks |
@@ -26,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod bounds;
 pub mod circuit;
 pub mod commitment;
@@ -33,8 +36,11 @@ pub mod field;
 pub mod gadgets;
 pub mod inputs;
 pub mod instance;
+pub mod keys;
+pub mod proof;
 pub mod reference;
 pub mod shape;
+pub mod tree;
 pub mod witness;
 
 pub use circuit::HealthCircuit;
@@ -43,7 +49,3 @@ pub use inputs::{Account, Asset, InputError, Market, PriceRound};
 pub use instance::{Claim, Instance};
 pub use shape::Shape;
 pub use witness::HealthWitness;
-pub mod batch;
-pub mod keys;
-pub mod proof;
-pub mod tree;
