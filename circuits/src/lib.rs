@@ -8,7 +8,7 @@
 //! | module | what it holds |
 //! |--------|---------------|
 //! | [`inputs`] | markets, price rounds and accounts, parsed and validated |
-//! | [`reference`] | the statement in plain integer arithmetic |
+//! | [`reference`](mod@reference) | the statement in plain integer arithmetic |
 //! | [`commitment`] | the three Poseidon commitments and their message layout |
 //! | [`circuit`] | the statement as constraints ([`HealthCircuit`]) |
 //! | [`gadgets`] | the chips: range checks, valuation, commitments, Merkle paths |
