@@ -181,6 +181,8 @@ impl Circuit<Fp> for HealthCircuit {
             verdict: self.value(|w| w.derived.verdict.verdict),
             claim: self.value(|w| w.claim),
             claimed: Value::known(Fp::ONE),
+            // Bit mode publishes `b` itself; there is no `c`.
+            public_claim: Value::unknown(),
         };
         let cells = ValuationChip::construct(config.valuation).assign(
             &mut layouter.namespace(|| "valuation"),

@@ -277,3 +277,39 @@ fn merkle_level_gates() {
         &["Equality constraint not satisfied"],
     );
 }
+
+#[test]
+fn public_claim_gate() {
+    // A published claim that is not e·(2 - b): e.g. "liquidatable" (2) for a position whose
+    // witness says healthy (e = 1, b = 1). The instance follows the tampered value, so only
+    // the gate stands in the way.
+    let mut w = honest();
+    let j = w.public_inputs()[CLAIMS_START_ROW..]
+        .iter()
+        .position(|c| *c == Fp::ONE)
+        .unwrap();
+    w.derived.claims[j] = Fp::from(2);
+    assert_rejected_only_by(mock_batch(&w, w.public_inputs()), &["'public claim'"]);
+}
+
+#[test]
+fn optional_verdict_low_half_and_verdict_gates() {
+    let mut w = honest();
+    let j = liquidatable_position(&w);
+    w.slots[j].derived.verdict.remainder += Fp::ONE;
+    assert_rejected_only_by(mock_batch(&w, w.public_inputs()), &["'low half'"]);
+
+    let mut w = honest();
+    let j = liquidatable_position(&w);
+    w.derived.verdicts[j] += Fp::ONE;
+    assert_rejected_only_by(mock_batch(&w, w.public_inputs()), &["'verdict'"]);
+
+    // An unclaimed position must assign y = 0: any other value fails the same gate.
+    let mut w = honest();
+    let empty = w.public_inputs()[CLAIMS_START_ROW..]
+        .iter()
+        .position(|c| *c == Fp::ZERO)
+        .unwrap();
+    w.derived.verdicts[empty] = Fp::ONE;
+    assert_rejected_only_by(mock_batch(&w, w.public_inputs()), &["'verdict'"]);
+}

@@ -120,6 +120,7 @@ impl BatchCircuit {
             verdict: self.value(|w| w.derived.verdicts[j]),
             claim: self.slot(j, |w| w.claim),
             claimed: self.value(|w| w.claimed[j]),
+            public_claim: self.value(|w| w.derived.claims[j]),
         };
         chip.assign(
             &mut layouter.namespace(|| format!("position {j}")),

@@ -42,6 +42,8 @@ pub struct BatchDerived {
     pub path_nodes: Vec<Fp>,
     /// Each position's verdict value `y = e·((2b - 1)x + b - 1)`.
     pub verdicts: Vec<Fp>,
+    /// Each position's public claim `c = e·(2 - b)`: 0 none, 1 healthy, 2 liquidatable.
+    pub claims: Vec<Fp>,
 }
 
 impl BatchWitness {
@@ -154,13 +156,20 @@ impl BatchWitness {
         }
     }
 
-    /// Recomputes each position's verdict value from its witness and claimed flag.
+    /// Recomputes each position's verdict value and public claim from its witness and claimed
+    /// flag.
     pub fn derive_verdicts(&mut self) {
         self.derived.verdicts = self
             .slots
             .iter()
             .zip(&self.claimed)
             .map(|(w, e)| *e * w.derived.verdict.verdict)
+            .collect();
+        self.derived.claims = self
+            .slots
+            .iter()
+            .zip(&self.claimed)
+            .map(|(w, e)| *e * (Fp::from(2) - w.claim))
             .collect();
     }
 
@@ -192,15 +201,6 @@ impl BatchWitness {
         levels
     }
 
-    /// The public claims this witness implies: `c = e·(2 - b)` per position.
-    pub fn claim_values(&self) -> Vec<Fp> {
-        self.slots
-            .iter()
-            .zip(&self.claimed)
-            .map(|(w, e)| *e * (Fp::from(2) - w.claim))
-            .collect()
-    }
-
     /// The instance column this witness implies.
     pub fn public_inputs(&self) -> Vec<Fp> {
         let first = &self.slots[0].public_inputs();
@@ -215,7 +215,7 @@ impl BatchWitness {
             first[crate::instance::PRICE_COMMITMENT_ROW],
             Fp::from(self.subtree_index),
         ];
-        column.extend(self.claim_values());
+        column.extend(self.derived.claims.iter().copied());
         column
     }
 

@@ -130,6 +130,8 @@ pub struct VerdictValues {
     pub claim: Value<Fp>,
     /// Claimed flag `e` ([`ClaimMode::Optional`] only; 0 = this slot makes no claim).
     pub claimed: Value<Fp>,
+    /// Public claim `c = e·(2 - b)` ([`ClaimMode::Optional`] only; the gate checks it).
+    pub public_claim: Value<Fp>,
 }
 
 /// The cells of one asset slot, for range checks and commitments.
@@ -355,9 +357,7 @@ impl ValuationChip {
                         ClaimMode::Optional => {
                             cell("b", 0, row + 1, verdict.claim)?;
                             cell("e", 1, row + 1, verdict.claimed)?;
-                            let two = Value::known(Fp::from(2));
-                            let c = verdict.claimed * (two - verdict.claim);
-                            cell("c", 2, row + 1, c)?
+                            cell("c", 2, row + 1, verdict.public_claim)?
                         }
                     },
                 };
