@@ -49,3 +49,8 @@ pub use inputs::{Account, Asset, InputError, Market, PriceRound};
 pub use instance::{Claim, Instance};
 pub use shape::Shape;
 pub use witness::HealthWitness;
+
+/// The field arithmetic `pasta_curves` was built with: `"x86-64"` or `"aarch64"` (its assembly
+/// backends, enabled through its `asm` feature) or `"portable"` (other targets, or a build with
+/// `RUSTFLAGS="--cfg pasta_curves_noasm"` for x86-64 CPUs without BMI2 and ADX).
+pub const ARITHMETIC_BACKEND: &str = pasta_curves::BACKEND;

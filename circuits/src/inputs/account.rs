@@ -145,16 +145,7 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::Asset;
-
-    fn market() -> Market {
-        let asset = |s: &str| Asset {
-            symbol: s.into(),
-            decimals: 18,
-            weight_bps: 5000,
-        };
-        Market::new("m", 10000, vec![asset("A"), asset("B")]).unwrap()
-    }
+    use crate::inputs::test_market as market;
 
     const SALT: &str = "0x166db639b03bd888138f9317972683ed6bd2378baa3972c1bf82a44105a9b71d";
 

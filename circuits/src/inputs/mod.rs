@@ -60,3 +60,14 @@ impl InputError {
         }
     }
 }
+
+/// A two-asset market (`A`, `B`, 18 decimals, weight 5000) for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) fn test_market() -> Market {
+    let asset = |s: &str| Asset {
+        symbol: s.into(),
+        decimals: 18,
+        weight_bps: 5000,
+    };
+    Market::new("m", 10000, vec![asset("A"), asset("B")]).unwrap()
+}

@@ -119,16 +119,7 @@ impl PriceRound {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::Asset;
-
-    fn market() -> Market {
-        let asset = |s: &str| Asset {
-            symbol: s.into(),
-            decimals: 18,
-            weight_bps: 5000,
-        };
-        Market::new("m", 10000, vec![asset("A"), asset("B")]).unwrap()
-    }
+    use crate::inputs::test_market as market;
 
     const OK: &str = r#"{"round": 7, "timestamp": 1700000000, "decimals": 8,
         "prices": {"B": "200", "A": "100"}}"#;

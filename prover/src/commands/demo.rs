@@ -93,8 +93,9 @@ pub fn run(args: DemoArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> {
         );
     }
     println!(
-        "{} proofs made and verified (keygen is once per circuit shape)",
-        scenarios.len()
+        "{} proofs made and verified (keygen is once per circuit shape; field arithmetic: {})",
+        scenarios.len(),
+        zkliq_circuits::ARITHMETIC_BACKEND
     );
     Ok(())
 }
