@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 
 use ff::Field;
-use halo2_gadgets::poseidon::primitives::{self as poseidon, ConstantLength, P128Pow5T3};
 use rayon::prelude::*;
 
 use crate::commitment::AccountOpening;
@@ -28,7 +27,7 @@ pub const CAPACITY: u64 = 1 << DEPTH;
 
 /// The parent of two nodes.
 pub fn hash_nodes(left: Fp, right: Fp) -> Fp {
-    poseidon::Hash::<Fp, P128Pow5T3, ConstantLength<2>, 3, 2>::init().hash([left, right])
+    crate::commitment::hash_fixed::<2>(&[left, right])
 }
 
 /// The empty leaf of markets of `shape`: the commitment of the account with salt 0 and nothing
