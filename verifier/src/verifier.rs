@@ -332,6 +332,9 @@ impl Verifier {
     /// Verifies many health proofs at once with halo2's batch verifier (one multi-scalar
     /// multiplication per shape instead of one per proof), and reports which proofs fail: when
     /// a batch fails it is split in halves until the invalid proofs are isolated.
+    ///
+    /// No input bytes can make this panic, but halo2's batch verifier draws its random factors
+    /// from the operating system and panics if the OS random number generator fails.
     pub fn verify_batch(&self, envelopes: &[ProofEnvelope]) -> BatchReport<Verified> {
         self.verify_many(envelopes)
     }
