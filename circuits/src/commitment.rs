@@ -95,12 +95,17 @@ impl Spec<Fp, 3, 2> for OffCircuitP128Pow5T3 {
     }
 }
 
-/// Poseidon (`P128Pow5T3`, `ConstantLength<L>`) of a message of exactly `L` elements.
-pub fn hash_fixed<const L: usize>(message: &[Fp]) -> Fp {
-    let message: [Fp; L] = message
-        .try_into()
-        .expect("dispatched on the message length");
+/// Poseidon (`P128Pow5T3`, `ConstantLength<L>`) of `L` elements.
+pub fn hash_array<const L: usize>(message: [Fp; L]) -> Fp {
     poseidon::Hash::<Fp, OffCircuitP128Pow5T3, ConstantLength<L>, 3, 2>::init().hash(message)
+}
+
+fn hash_fixed<const L: usize>(message: &[Fp]) -> Fp {
+    hash_array::<L>(
+        message
+            .try_into()
+            .expect("dispatched on the message length"),
+    )
 }
 
 /// Poseidon over a message of one of the lengths the shapes use.
@@ -410,7 +415,7 @@ mod tests {
             let m: [Fp; 5] = std::array::from_fn(|_| Fp::random(&mut rng));
             let reference =
                 poseidon::Hash::<Fp, P128Pow5T3, ConstantLength<5>, 3, 2>::init().hash(m);
-            assert_eq!(hash_fixed::<5>(&m), reference);
+            assert_eq!(hash_array(m), reference);
             let x = m[0];
             assert_eq!(OffCircuitP128Pow5T3::sbox(x), P128Pow5T3::sbox(x));
         }

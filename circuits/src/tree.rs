@@ -27,7 +27,7 @@ pub const CAPACITY: u64 = 1 << DEPTH;
 
 /// The parent of two nodes.
 pub fn hash_nodes(left: Fp, right: Fp) -> Fp {
-    crate::commitment::hash_fixed::<2>(&[left, right])
+    crate::commitment::hash_array([left, right])
 }
 
 /// The empty leaf of markets of `shape`: the commitment of the account with salt 0 and nothing
