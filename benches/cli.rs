@@ -36,7 +36,8 @@ fn warm_prove(c: &mut Criterion) {
             .arg("--claim")
             .arg(&s.files.claim)
             .arg("--out")
-            .arg(&out);
+            .arg(&out)
+            .arg("--force");
         // Warm the parameter cache.
         assert!(cmd.output().unwrap().status.success());
         group.bench_function(format!("shape-{}", s.market.shape().assets()), |b| {

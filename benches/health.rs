@@ -8,7 +8,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zkliq_benches::one_per_shape;
 use zkliq_circuits::keys::{ParamsStore, ProverKey, VerifierKey};
 use zkliq_circuits::proof;
-use zkliq_verifier::{ProofEnvelope, Verifier};
+use zkliq_verifier::{ProofEnvelope, Round, Verifier};
 
 fn shapes(c: &mut Criterion) {
     let store = ParamsStore::in_memory();
@@ -64,10 +64,11 @@ fn batch(c: &mut Criterion) {
             })
             .collect();
         verifier.key(shape).unwrap();
+        let round = Round::new(s.market.clone(), s.prices.clone());
         group.bench_function(format!("shape-{}", shape.assets()), |b| {
             b.iter_batched(
                 || envelopes.clone(),
-                |e| assert!(verifier.verify_batch(&e).all_valid()),
+                |e| assert!(verifier.verify_health_batch(&e, &round).all_valid()),
                 BatchSize::LargeInput,
             )
         });

@@ -15,9 +15,10 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zkliq_benches::{fixtures, zkliq_binary};
 use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
+use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Claim, Market, PriceRound, proof, reference};
 use zkliq_state::State;
-use zkliq_verifier::{StateProofEnvelope, Verifier};
+use zkliq_verifier::{Round, StateProofEnvelope, Verifier};
 
 fn market() -> Market {
     Market::from_json(&std::fs::read_to_string(fixtures().join("markets/aave-v3-4.json")).unwrap())
@@ -40,7 +41,7 @@ fn accounts(n: u64, liquidatable: impl Fn(u64) -> bool) -> String {
         .map(|i| {
             let weth = if liquidatable(i) { 1u128 } else { 10 } * 10u128.pow(18);
             format!(
-                "{{\"id\": \"a{i}\", \"salt\": \"0x{:064x}\", \"collateral\": {{\"WETH\": \"{weth}\", \"DAI\": \"{}\"}}, \"debt\": {{\"USDC\": \"5000000000\"}}}}\n",
+                "{{\"id\": \"a{i}\", \"salt\": \"0x1{i:015x}{:048x}\", \"collateral\": {{\"WETH\": \"{weth}\", \"DAI\": \"{}\"}}, \"debt\": {{\"USDC\": \"5000000000\"}}}}\n",
                 (u128::from(i) + 7) * 0x9e37_79b9_7f4a_7c15,
                 i % 1000
             )
@@ -60,7 +61,8 @@ fn import_and_scan(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().unwrap();
-                let state = State::create(&dir.path().join("s.db"), &market).unwrap();
+                let state =
+                    State::create(&dir.path().join("s.db"), &market, TreeSpec::DEFAULT).unwrap();
                 (dir, state)
             },
             |(dir, mut state)| {
@@ -72,7 +74,7 @@ fn import_and_scan(c: &mut Criterion) {
         )
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut state = State::create(&dir.path().join("s.db"), &market).unwrap();
+    let mut state = State::create(&dir.path().join("s.db"), &market, TreeSpec::DEFAULT).unwrap();
     state
         .import(Cursor::new(accounts(100_000, |i| i % 20 == 0)))
         .unwrap();
@@ -104,7 +106,7 @@ fn scene() -> Scene {
     let market = market();
     let prices = crash(&market);
     let dir = tempfile::tempdir().unwrap();
-    let mut state = State::create(&dir.path().join("s.db"), &market).unwrap();
+    let mut state = State::create(&dir.path().join("s.db"), &market, TreeSpec::DEFAULT).unwrap();
     state
         .import(Cursor::new(accounts(1_024, |i| i < 256)))
         .unwrap();
@@ -150,7 +152,9 @@ fn batches(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(30));
-    for shape in BatchShape::all(scene.market.shape()) {
+    let round = Round::new(scene.market.clone(), scene.prices.clone());
+    let root = scene.state.root().unwrap();
+    for shape in BatchShape::all(scene.market.shape(), scene.state.tree()) {
         let params = store.get(shape.k()).unwrap();
         let key = ProverKey::build(&params, shape).unwrap();
         let (w, instance) = witness(&scene, shape, 1);
@@ -162,7 +166,7 @@ fn batches(c: &mut Criterion) {
         let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
         verifier.key(shape).unwrap();
         group.bench_function(format!("{}-positions-verify", shape.positions()), |b| {
-            b.iter(|| verifier.verify_state(&envelope).unwrap())
+            b.iter(|| verifier.verify_state(&envelope, &round, root).unwrap())
         });
         if shape.height == 7 {
             // Two batches at once, as the keeper runs them with --jobs 2.
@@ -193,7 +197,13 @@ fn batches(c: &mut Criterion) {
                 })
                 .collect();
             group.bench_function("1-position-batch-verify-32", |b| {
-                b.iter(|| assert!(verifier.verify_state_batch(&envelopes).all_valid()))
+                b.iter(|| {
+                    assert!(
+                        verifier
+                            .verify_state_batch(&envelopes, &round, root)
+                            .all_valid()
+                    )
+                })
             });
         }
     }
@@ -209,7 +219,7 @@ fn keeper(c: &mut Criterion) {
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
-    let mut state = State::create(&db, &market()).unwrap();
+    let mut state = State::create(&db, &market(), TreeSpec::DEFAULT).unwrap();
     // 10,000 accounts; a cohort of 256 consecutive ones is liquidatable (two batches of 128).
     state
         .import(Cursor::new(accounts(10_000, |i| {

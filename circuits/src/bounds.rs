@@ -19,6 +19,10 @@ pub const MIN_THRESHOLD_BPS: u32 = 1;
 pub const MAX_THRESHOLD_BPS: u32 = 1_000_000;
 /// Longest asset symbol, in bytes: a symbol is committed as one field element.
 pub const MAX_SYMBOL_BYTES: usize = 31;
+/// An account's salt must be at least `2^MIN_SALT_BITS`: the commitment hides the balances only
+/// while the salt cannot be guessed. Random salts (`Account::random_salt`) are below it with
+/// probability about 2^-126.
+pub const MIN_SALT_BITS: u32 = 128;
 /// Token amounts are normalised to this many decimals: `scale = 10^(18 - decimals)`.
 pub const NORMALISED_DECIMALS: u8 = 18;
 

@@ -17,9 +17,6 @@
 //! width and three slots fit in one field element, a packed element has exactly one opening.
 
 use ff::Field;
-use halo2_gadgets::poseidon::primitives::{
-    self as poseidon, ConstantLength, Mds, P128Pow5T3, Spec,
-};
 
 use crate::bounds::{LIMB_BITS, MARKET_SLOT_BITS, MAX_ASSETS, SCALE_BITS};
 use crate::field::{Fp, pow2};
@@ -66,51 +63,9 @@ pub fn pack(slots: &[Fp], slot_bits: usize) -> Vec<Fp> {
         .collect()
 }
 
-/// [`P128Pow5T3`] for off-circuit hashing: the same rounds and constants (so the same
-/// permutation, which the circuit's `Pow5Chip` computes), with the S-box `x^5` written as two
-/// squarings and a multiplication. The reference S-box, `pow_vartime([5])`, walks the exponent's
-/// 64 bits, which made it about a third of every import's time.
-#[derive(Debug)]
-pub struct OffCircuitP128Pow5T3;
-
-impl Spec<Fp, 3, 2> for OffCircuitP128Pow5T3 {
-    fn full_rounds() -> usize {
-        <P128Pow5T3 as Spec<Fp, 3, 2>>::full_rounds()
-    }
-
-    fn partial_rounds() -> usize {
-        <P128Pow5T3 as Spec<Fp, 3, 2>>::partial_rounds()
-    }
-
-    fn sbox(x: Fp) -> Fp {
-        x.square().square() * x
-    }
-
-    fn secure_mds() -> usize {
-        <P128Pow5T3 as Spec<Fp, 3, 2>>::secure_mds()
-    }
-
-    fn constants() -> (Vec<[Fp; 3]>, Mds<Fp, 3>, Mds<Fp, 3>) {
-        <P128Pow5T3 as Spec<Fp, 3, 2>>::constants()
-    }
-}
-
-/// Poseidon (`P128Pow5T3`, `ConstantLength<L>`) of `L` elements.
-pub fn hash_array<const L: usize>(message: [Fp; L]) -> Fp {
-    poseidon::Hash::<Fp, OffCircuitP128Pow5T3, ConstantLength<L>, 3, 2>::init().hash(message)
-}
-
-fn hash_fixed<const L: usize>(message: &[Fp]) -> Fp {
-    hash_array::<L>(
-        message
-            .try_into()
-            .expect("dispatched on the message length"),
-    )
-}
-
-/// Poseidon over a message of one of the lengths the shapes use.
+/// Poseidon `ConstantLength` over a message (see [`crate::hash`]).
 pub fn hash(message: &[Fp]) -> Fp {
-    with_message_length!(message.len(), hash_fixed(message))
+    crate::hash::constant_length(message)
 }
 
 /// Number of field elements in a shape's account, price and market messages.
@@ -325,10 +280,12 @@ mod tests {
 
     #[test]
     fn every_shape_message_length_is_dispatched() {
+        fn length<const L: usize>() -> usize {
+            L
+        }
         for shape in Shape::ALL {
             for len in message_lengths(shape) {
-                let message = vec![Fp::ONE; len];
-                hash(&message);
+                assert_eq!(with_message_length!(len, length()), len);
             }
         }
         assert_eq!(message_lengths(Shape::A16), [23, 7, 7]);
@@ -404,20 +361,6 @@ mod tests {
             a(1, vec![5, 0], vec![0, 7 << 64]),
         ] {
             assert_ne!(base, account_commitment(&m, &other));
-        }
-    }
-
-    #[test]
-    fn off_circuit_spec_is_the_reference_permutation() {
-        use rand::SeedableRng;
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        for _ in 0..64 {
-            let m: [Fp; 5] = std::array::from_fn(|_| Fp::random(&mut rng));
-            let reference =
-                poseidon::Hash::<Fp, P128Pow5T3, ConstantLength<5>, 3, 2>::init().hash(m);
-            assert_eq!(hash_array(m), reference);
-            let x = m[0];
-            assert_eq!(OffCircuitP128Pow5T3::sbox(x), P128Pow5T3::sbox(x));
         }
     }
 

@@ -43,6 +43,11 @@ pub fn from_hex(text: &str) -> Result<Fp, FieldHexError> {
     Option::from(Fp::from_repr(bytes)).ok_or(FieldHexError::NotCanonical)
 }
 
+/// Serialises a field element as [`to_hex`] writes it (for `#[serde(serialize_with)]`).
+pub fn serialize_hex<S: serde::Serializer>(value: &Fp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&to_hex(value))
+}
+
 /// `2^bits` as a field element (`bits < 255`).
 pub fn pow2(bits: u32) -> Fp {
     Fp::from(2).pow_vartime([u64::from(bits)])

@@ -29,6 +29,9 @@ pub type Curve = vesta::Affine;
 /// Version of the statement, hashed into every fingerprint. Bump it whenever the meaning of a
 /// proof changes without the constraint system changing (e.g. an off-circuit encoding).
 pub const STATEMENT_VERSION: &str = "zkliq health statement v1";
+/// Version of the state statement (format-2 trees: tagged nodes, a root bound to its market),
+/// hashed into the fingerprints of format-2 batch circuits.
+pub const STATE_STATEMENT_VERSION: &str = "zkliq state statement v2";
 /// The proof system release this crate builds against (a test checks it against Cargo.lock).
 pub const HALO2_PROOFS_VERSION: &str = "0.4";
 
@@ -111,6 +114,14 @@ impl CircuitShape {
         match self {
             CircuitShape::Health(s) => s.k(),
             CircuitShape::Batch(b) => b.k(),
+        }
+    }
+
+    /// Length of the circuit's instance column.
+    pub fn public_inputs(self) -> usize {
+        match self {
+            CircuitShape::Health(_) => crate::instance::NUM_PUBLIC_INPUTS,
+            CircuitShape::Batch(b) => crate::batch::CLAIMS_START_ROW + b.positions(),
         }
     }
 }
@@ -356,17 +367,30 @@ pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: CircuitShape) -> Fingerprint
         .hash_length(32)
         .personal(b"zkliq-vk-fp-v1\0\0")
         .to_state();
-    let circuit = match shape {
-        CircuitShape::Health(s) => format!("shape {}", s.assets()),
-        CircuitShape::Batch(b) => format!(
-            "batch of {} positions, tree depth {}, shape {}",
-            b.positions(),
-            crate::tree::DEPTH,
-            b.assets.assets()
+    let (statement, circuit) = match shape {
+        CircuitShape::Health(s) => (STATEMENT_VERSION, format!("shape {}", s.assets())),
+        // Format-1 batches keep the header (and so the fingerprint) they were released with.
+        CircuitShape::Batch(b) if b.is_legacy() => (
+            STATEMENT_VERSION,
+            format!(
+                "batch of {} positions, tree depth {}, shape {}",
+                b.positions(),
+                b.tree.depth(),
+                b.assets.assets()
+            ),
+        ),
+        CircuitShape::Batch(b) => (
+            STATE_STATEMENT_VERSION,
+            format!(
+                "batch of {} positions, tree format 2 of depth {}, shape {}",
+                b.positions(),
+                b.tree.depth(),
+                b.assets.assets()
+            ),
         ),
     };
     let header = format!(
-        "{STATEMENT_VERSION}\nhalo2_proofs {HALO2_PROOFS_VERSION}\n{circuit}\nk {}\n",
+        "{statement}\nhalo2_proofs {HALO2_PROOFS_VERSION}\n{circuit}\nk {}\n",
         shape.k()
     );
     state.update(header.as_bytes());

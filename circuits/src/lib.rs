@@ -16,7 +16,8 @@
 //! | [`witness`] | the prover's private values ([`HealthWitness`]) |
 //! | [`shape`] | supported shapes (1, 2, 4, 8, 16 assets) and their `k` |
 //! | [`batch`] | batch and membership proofs against a state root ([`batch::BatchCircuit`]) |
-//! | [`tree`] | the depth-32 Poseidon state tree, off-circuit |
+//! | [`tree`] | the Poseidon state tree (formats 1 and 2), off-circuit |
+//! | [`hash`] | Poseidon off-circuit and the hash domains (commitments, tree nodes, roots) |
 //! | [`keys`] | IPA parameters (cached on disk), verifying and proving keys, fingerprints |
 //! | [`proof`] | creating and checking proofs |
 //! | [`bounds`] | every bound and bit width, with compile-time checks |
@@ -34,6 +35,7 @@ pub mod circuit;
 pub mod commitment;
 pub mod field;
 pub mod gadgets;
+pub mod hash;
 pub mod inputs;
 pub mod instance;
 pub mod keys;

@@ -63,6 +63,17 @@ pub enum VerifyError {
     /// The proof does not verify against these public inputs and this key.
     #[error("the proof does not verify against its public inputs")]
     Invalid,
+    /// The instance column does not have the circuit's number of public inputs (halo2 would
+    /// read missing trailing inputs as zeros).
+    #[error("{shape} proofs have {expected} public inputs, got {found}")]
+    InstanceLength {
+        /// The key's shape.
+        shape: CircuitShape,
+        /// The circuit's number of public inputs.
+        expected: usize,
+        /// The column's length.
+        found: usize,
+    },
 }
 
 /// The public inputs for proving `claim` about `account`.
@@ -173,13 +184,21 @@ pub fn verify(
     verify_column(params, key, &instance.to_column(), proof)
 }
 
-/// [`verify`] on a raw instance column (of any values).
+/// [`verify`] on a raw instance column (of any values, but exactly the circuit's length).
 pub fn verify_column(
     params: &Params<Curve>,
     key: &VerifierKey,
     column: &[crate::Fp],
     proof: &[u8],
 ) -> Result<(), VerifyError> {
+    let expected = key.shape().public_inputs();
+    if column.len() != expected {
+        return Err(VerifyError::InstanceLength {
+            shape: key.shape(),
+            expected,
+            found: column.len(),
+        });
+    }
     check_length(key, proof)?;
     let mut reader = proof;
     {

@@ -10,6 +10,7 @@ use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
 use zkliq_circuits::batch::{BatchCircuit, BatchShape};
 use zkliq_circuits::keys::{Curve, HALO2_PROOFS_VERSION, ParamsStore, params_digest};
+use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{HealthCircuit, Shape};
 
 #[test]
@@ -61,40 +62,48 @@ fn batch_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
     let dir = common::fixtures().join("keys");
     let regenerate = std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some();
     let cs = constraint_system_digest::<BatchCircuit>();
-    for assets in Shape::ALL {
-        for shape in BatchShape::all(assets) {
-            let circuit = BatchCircuit::keygen(shape);
-            let k = shape.k();
-            let rows = rows_used(k, &circuit);
-            assert!(rows <= usable_rows(k), "{shape} does not fit at k = {k}");
-            assert!(rows > usable_rows(k - 1), "{shape} fits at k = {}", k - 1);
-            let cost = CircuitCost::<vesta::Point, _>::measure(k, &circuit);
-            let proof_bytes: usize = cost.proof_size(1).into();
-            // Full keys only where parameters are cheap; larger shapes are pinned by their
-            // constraint system, layout and proof size.
-            let fingerprint = if k <= 12 {
-                common::keys(shape).1.verifier().fingerprint().to_hex()
-            } else {
-                format!("not pinned (k = {k} > 12: too slow to derive in CI)")
-            };
-            let actual = format!(
-                "batch: {} positions, {} assets\nk: {k}\nrows: {rows}\nproof_bytes: {proof_bytes}\nconstraint_system: {cs}\nvk_fingerprint: {fingerprint}\n",
-                shape.positions(),
-                assets.assets(),
-            );
-            let path = dir.join(format!(
-                "batch-{}x{}.txt",
-                assets.assets(),
-                shape.positions()
-            ));
-            if regenerate {
-                std::fs::write(&path, &actual).unwrap();
+    // Format 1 (legacy) keeps the files of the release that made its proofs: they must never
+    // change. Format 2 has its own.
+    for (tree, prefix) in [
+        (TreeSpec::LEGACY, "batch-"),
+        (TreeSpec::DEFAULT, "batch-v2-"),
+    ] {
+        for assets in Shape::ALL {
+            for shape in BatchShape::all(assets, tree) {
+                let circuit = BatchCircuit::keygen(shape);
+                let k = shape.k();
+                let rows = rows_used(k, &circuit);
+                assert_eq!(rows, shape.rows());
+                assert!(rows <= usable_rows(k), "{shape} does not fit at k = {k}");
+                assert!(rows > usable_rows(k - 1), "{shape} fits at k = {}", k - 1);
+                let cost = CircuitCost::<vesta::Point, _>::measure(k, &circuit);
+                let proof_bytes: usize = cost.proof_size(1).into();
+                // Full keys only where parameters are cheap; larger shapes are pinned by their
+                // constraint system, layout and proof size.
+                let fingerprint = if k <= 12 {
+                    common::keys(shape).1.verifier().fingerprint().to_hex()
+                } else {
+                    format!("not pinned (k = {k} > 12: too slow to derive in CI)")
+                };
+                let actual = format!(
+                    "batch: {} positions, {} assets\nk: {k}\nrows: {rows}\nproof_bytes: {proof_bytes}\nconstraint_system: {cs}\nvk_fingerprint: {fingerprint}\n",
+                    shape.positions(),
+                    assets.assets(),
+                );
+                let path = dir.join(format!(
+                    "{prefix}{}x{}.txt",
+                    assets.assets(),
+                    shape.positions()
+                ));
+                if regenerate && !shape.is_legacy() {
+                    std::fs::write(&path, &actual).unwrap();
+                }
+                let stored = std::fs::read_to_string(&path).unwrap_or_default();
+                assert_eq!(
+                    stored, actual,
+                    "the {shape} circuit changed; if on purpose, rerun with ZKLIQ_REGENERATE_FIXTURES=1"
+                );
             }
-            let stored = std::fs::read_to_string(&path).unwrap_or_default();
-            assert_eq!(
-                stored, actual,
-                "the {shape} circuit changed; if on purpose, rerun with ZKLIQ_REGENERATE_FIXTURES=1"
-            );
         }
     }
 }

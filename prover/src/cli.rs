@@ -8,13 +8,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "zkliq", version, about, long_about = None)]
 pub struct Cli {
-    /// Where proving parameters are cached (default: the user cache directory).
-    #[arg(long, global = true, env = "ZKLIQ_PARAMS_DIR", value_name = "DIR")]
-    pub params_dir: Option<PathBuf>,
-
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where proving parameters are cached: for the commands that prove or verify.
+#[derive(Debug, Clone, Args)]
+pub struct ParamsArgs {
+    /// Where proving parameters are cached (default: $ZKLIQ_PARAMS_DIR, else the user cache
+    /// directory).
+    #[arg(long, value_name = "DIR")]
+    pub params_dir: Option<PathBuf>,
 }
 
 /// The commands.
@@ -24,7 +29,8 @@ pub enum Command {
     Health(HealthArgs),
     /// Prove a claim about a private account and write a proof file.
     Prove(ProveArgs),
-    /// Verify a proof file, optionally against a market, a price round and an account commitment.
+    /// Verify a proof file against the market and price round it must be about (and the account
+    /// commitment or state root).
     Verify(VerifyArgs),
     /// Print the commitment to a market, a price round or an account.
     Commit(CommitArgs),
@@ -44,12 +50,21 @@ pub enum Command {
 pub enum StateCommand {
     /// Create an empty state database bound to a market.
     Init {
-        /// The state database to create (SQLite).
+        /// The state database to create (SQLite; created with mode 0600).
         #[arg(long, value_name = "DB")]
         state: PathBuf,
         /// The market every account of the state belongs to.
         #[arg(long, value_name = "FILE")]
         market: PathBuf,
+        /// Depth of the state tree: room for 2^DEPTH accounts (8..=32).
+        #[arg(long, value_name = "DEPTH", default_value_t = 32)]
+        depth: u32,
+    },
+    /// Upgrade a state database made by an earlier release (schema 1) in place.
+    Migrate {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
     },
     /// Import accounts from JSON Lines (an account.json object plus an "id" per line); all or
     /// nothing.
@@ -96,6 +111,11 @@ pub enum StateCommand {
         /// Where to write the proof file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        params: ParamsArgs,
     },
 }
 
@@ -165,6 +185,11 @@ pub struct KeeperArgs {
     /// Positions per proof: auto, 1, 8, 32 or 128.
     #[arg(long, value_name = "SIZE", default_value = "auto")]
     pub batch: BatchArg,
+    /// Replace proofs and summaries in DIR left by a run for another root or round.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub params: ParamsArgs,
 }
 
 /// The three statement inputs.
@@ -211,9 +236,14 @@ pub struct ProveArgs {
     /// Where to write the proof file (written atomically; nothing is written on failure).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub params: ParamsArgs,
 }
 
 /// `zkliq verify`.
@@ -222,21 +252,29 @@ pub struct VerifyArgs {
     /// The proof file.
     #[arg(value_name = "FILE")]
     pub proof: PathBuf,
-    /// Require the proof to be about this market.
+    /// The market the proof must be about (required).
     #[arg(long, value_name = "FILE")]
     pub market: Option<PathBuf>,
-    /// Require the proof to be at this price round (needs --market for the asset order).
-    #[arg(long, value_name = "FILE", requires = "market")]
+    /// The price round the proof must be at (required).
+    #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
-    /// Require the proof to be about the account with this commitment (0x + 64 hex digits).
+    /// A health proof must be about the account with this commitment (0x + 64 hex digits).
     #[arg(long, value_name = "HEX")]
     pub account_commitment: Option<String>,
-    /// Require a state proof to be against this state root (0x + 64 hex digits).
+    /// The published state root a state proof must be against (required for state proofs).
     #[arg(long, value_name = "HEX")]
     pub root: Option<String>,
+    /// Reject a price round older than this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_age: Option<u64>,
+    /// The time --max-age is measured from, unix seconds (default: now).
+    #[arg(long, value_name = "UNIX", requires = "max_age")]
+    pub now: Option<u64>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub params: ParamsArgs,
 }
 
 /// `zkliq commit`.
@@ -270,7 +308,9 @@ pub struct NewAccountArgs {
 /// `zkliq demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The fixtures directory holding scenarios.json.
-    #[arg(long, value_name = "DIR", default_value = "fixtures")]
-    pub fixtures: PathBuf,
+    /// Run the scenarios of DIR/scenarios.json instead of the ones built into zkliq.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    #[command(flatten)]
+    pub params: ParamsArgs,
 }

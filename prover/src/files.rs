@@ -8,10 +8,20 @@ use zkliq_circuits::{Account, Market, PriceRound};
 
 use crate::failure::{Failure, bad_input};
 
-/// Reads a whole file as UTF-8 text.
+/// Reads a whole file as UTF-8 text (a leading byte-order mark is dropped).
 pub fn read_text(path: &Path) -> Result<String, Failure> {
     let bytes = read_bytes(path)?;
-    String::from_utf8(bytes).map_err(|_| bad_input(anyhow!("{}: not UTF-8 text", path.display())))
+    let text = String::from_utf8(bytes).map_err(|e| {
+        bad_input(anyhow!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
 }
 
 /// Reads a whole file.
@@ -36,16 +46,54 @@ pub fn account(path: &Path, market: &Market) -> Result<Account, Failure> {
         .map_err(|e| bad_input(anyhow!("{}: {e}", path.display())))
 }
 
-/// Fails early, before any expensive work, if `path` cannot be an output file.
-pub fn check_output(path: &Path) -> Result<(), Failure> {
-    if path.is_dir() {
-        return Err(bad_input(anyhow!("{}: is a directory", path.display())));
+/// Who may read an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Proofs, reports, summaries: mode 0644.
+    Public,
+    /// Accounts and anything holding a salt or balances: mode 0600.
+    Private,
+}
+
+/// Fails early, before any expensive work, if `path` cannot be written: its directory must
+/// exist; it must not be one of the command's `inputs` (the same file, by any name); and if
+/// something exists there, it must be a regular file (never a symbolic link, FIFO, device or
+/// directory) and `force` must be given.
+pub fn check_output(path: &Path, inputs: &[&Path], force: bool) -> Result<(), Failure> {
+    let shown = path.display();
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            return Err(bad_input(anyhow!("{shown}: is a directory")));
+        }
+        if kind.is_symlink() {
+            return Err(bad_input(anyhow!(
+                "{shown}: is a symbolic link; zkliq writes only regular files (remove it or choose another path)"
+            )));
+        }
+        if !kind.is_file() {
+            return Err(bad_input(anyhow!(
+                "{shown}: is not a regular file (a FIFO, socket or device); zkliq writes only regular files"
+            )));
+        }
+        for input in inputs {
+            if same_file::is_same_file(path, input).unwrap_or(false) {
+                return Err(bad_input(anyhow!(
+                    "{shown}: is also an input of this command ({}); refusing to write over it",
+                    input.display()
+                )));
+            }
+        }
+        if !force {
+            return Err(bad_input(anyhow!(
+                "{shown}: already exists (use --force to replace it)"
+            )));
+        }
     }
     let dir = parent(path);
     if !dir.is_dir() {
         return Err(bad_input(anyhow!(
-            "{}: directory {} does not exist",
-            path.display(),
+            "{shown}: directory {} does not exist",
             dir.display()
         )));
     }
@@ -60,15 +108,32 @@ fn parent(path: &Path) -> &Path {
 }
 
 /// Writes `contents` to `path` via a temporary file in the same directory and a rename, so that
-/// readers see the old file or the whole new one, never a part. With `overwrite` false an
-/// existing file is left alone and the write fails.
-pub fn write_atomically(path: &Path, contents: &str, overwrite: bool) -> Result<(), Failure> {
-    check_output(path)?;
+/// readers see the old file or the whole new one, never a part. Checks `path` again as
+/// [`check_output`] does; without `force` an existing file is left alone and the write fails.
+pub fn write_atomically(
+    path: &Path,
+    contents: &str,
+    inputs: &[&Path],
+    force: bool,
+    visibility: Visibility,
+) -> Result<(), Failure> {
+    check_output(path, inputs, force)?;
     let fail = |e: std::io::Error| bad_input(anyhow!("{}: cannot write: {e}", path.display()));
     let mut file = tempfile::NamedTempFile::new_in(parent(path)).map_err(fail)?;
     file.write_all(contents.as_bytes()).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match visibility {
+            Visibility::Public => 0o644,
+            Visibility::Private => 0o600,
+        };
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(fail)?;
+    }
     file.as_file().sync_all().map_err(fail)?;
-    if overwrite {
+    if force {
         file.persist(path).map_err(|e| fail(e.error))?;
     } else {
         file.persist_noclobber(path).map_err(|e| {

@@ -1,8 +1,9 @@
 //! `zkliq`: prove, privately, that an account is healthy or liquidatable; verify such proofs.
 //!
 //! Exit codes: 0 success; 1 the claim is false (`prove`) or the proof is invalid or does not
-//! match (`verify`); 2 bad input (unreadable or malformed file, out-of-bound value, bad usage);
-//! 3 an internal failure.
+//! match (`verify`); 2 bad input (unreadable or malformed file, out-of-bound value, bad usage,
+//! an output that would overwrite something); 3 an internal or environment failure (e.g. an
+//! unwritable database path).
 
 mod cli;
 mod commands;
@@ -10,13 +11,18 @@ mod failure;
 mod files;
 mod setup;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ZKLIQ_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

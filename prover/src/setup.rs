@@ -8,12 +8,18 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use zkliq_circuits::keys::{CircuitShape, Curve, Params, ParamsStore, ProverKey};
 
+use crate::cli::ParamsArgs;
 use crate::failure::{Failure, internal};
 
-/// The parameter cache directory: `--params-dir`, else `$XDG_CACHE_HOME/zkliq` (or the
-/// platform's cache directory), else none (parameters are generated in memory).
-pub fn params_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
-    flag.or_else(|| dirs::cache_dir().map(|d| d.join("zkliq")))
+/// The parameter cache directory: `--params-dir`, else `$ZKLIQ_PARAMS_DIR`, else
+/// `$XDG_CACHE_HOME/zkliq` (or the platform's cache directory), else none (parameters are
+/// generated in memory).
+pub fn params_dir(args: &ParamsArgs) -> Option<PathBuf> {
+    args.params_dir
+        .clone()
+        .or_else(|| std::env::var_os("ZKLIQ_PARAMS_DIR").map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+        .or_else(|| dirs::cache_dir().map(|d| d.join("zkliq")))
 }
 
 /// A parameter store over the cache directory.

@@ -1,51 +1,12 @@
 //! The `zkliq` command-line contract: outputs, exit codes, one-line errors naming the file,
 //! field and bound, no panics, and no partial output files.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
+
+use common::{AAVE, fixtures, fx, run, zkliq};
 use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
-
-fn fx(rel: &str) -> String {
-    fixtures().join(rel).display().to_string()
-}
-
-/// `zkliq` with a parameter cache shared by every test of this binary.
-fn zkliq() -> Command {
-    let mut cmd = Command::cargo_bin("zkliq").unwrap();
-    cmd.env(
-        "ZKLIQ_PARAMS_DIR",
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"),
-    );
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = zkliq().args(args).output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
-
-const AAVE: [&str; 3] = [
-    "markets/aave-v3-4.json",
-    "prices/aave-v3-4-calm.json",
-    "accounts/aave-leveraged.json",
-];
 
 fn inputs(m: &str, p: &str, a: &str) -> Vec<String> {
     vec![
@@ -101,14 +62,44 @@ fn prove_then_verify_with_every_check() {
     let envelope: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(envelope["claim"], "healthy");
     assert_eq!(envelope["format"], "zkliq-proof/1");
+    // A proof is public: world-readable, owner-writable.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+    }
+    let (market, prices) = (fx(AAVE[0]), fx(AAVE[1]));
+    let context = ["--market", market.as_str(), "--prices", prices.as_str()];
 
-    let r = run(&["verify", &out_s, "--json"]);
+    // A verdict needs its context: without it, a usage error that says why.
+    for missing in [
+        vec!["verify", out_s.as_str()],
+        vec!["verify", out_s.as_str(), "--market", market.as_str()],
+        vec!["verify", out_s.as_str(), "--prices", prices.as_str()],
+    ] {
+        let r = run(&missing);
+        assert_eq!(r.code, 2, "{missing:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("--market and --prices are required"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "nothing says valid: {}", r.stdout);
+    }
+
+    let r = run(&args(
+        &["verify", &out_s, "--json"],
+        &context.map(String::from),
+    ));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
-        (v["valid"].clone(), v["claim"].clone()),
-        (Value::Bool(true), "healthy".into())
+        (v["valid"].clone(), v["claim"].clone(), v["kind"].clone()),
+        (Value::Bool(true), "healthy".into(), "health".into())
     );
+    assert_eq!(v["market"], "aave-v3-like-4");
+    assert_eq!(v["account_checked"], false);
 
     let commitment = run(&[
         "commit",
@@ -120,22 +111,17 @@ fn prove_then_verify_with_every_check() {
     assert_eq!(commitment.code, 0);
     let commitment = commitment.stdout.trim().to_owned();
     assert_eq!(commitment, envelope["public_inputs"]["account_commitment"]);
-    let r = run(&[
-        "verify",
-        &out_s,
-        "--market",
-        &fx(AAVE[0]),
-        "--prices",
-        &fx(AAVE[1]),
-        "--account-commitment",
-        &commitment,
-    ]);
+    let r = run(&args(
+        &["verify", &out_s, "--account-commitment", &commitment],
+        &context.map(String::from),
+    ));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.starts_with("valid: the account is healthy"),
         "{}",
         r.stdout
     );
+    assert!(r.stdout.contains("matches the given --account-commitment"));
 
     // Not what the proof is about: exit 1.
     let other_round = fx("prices/aave-v3-4-crash.json");
@@ -143,7 +129,7 @@ fn prove_then_verify_with_every_check() {
         "verify",
         &out_s,
         "--market",
-        &fx(AAVE[0]),
+        &market,
         "--prices",
         &other_round,
     ]);
@@ -154,8 +140,10 @@ fn prove_then_verify_with_every_check() {
         &out_s,
         "--market",
         &fx("markets/maker-eth-a.json"),
+        "--prices",
+        &fx("prices/maker-eth-a-calm.json"),
     ]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     let other = run(&[
         "commit",
         "--market",
@@ -163,16 +151,53 @@ fn prove_then_verify_with_every_check() {
         "--account",
         &fx("accounts/aave-whale.json"),
     ]);
-    let r = run(&[
-        "verify",
-        &out_s,
-        "--account-commitment",
-        other.stdout.trim(),
-        "--json",
-    ]);
+    let r = run(&args(
+        &[
+            "verify",
+            &out_s,
+            "--account-commitment",
+            other.stdout.trim(),
+            "--json",
+        ],
+        &context.map(String::from),
+    ));
     assert_eq!(r.code, 1);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["valid"], false);
+    // A health proof has no root; a root on it is a usage error.
+    let r = run(&args(
+        &["verify", &out_s, "--root", &commitment],
+        &context.map(String::from),
+    ));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // Freshness: the calm round's timestamp, then a minute later, then a minute and a second.
+    let timestamp: u64 = serde_json::from_str::<Value>(&std::fs::read_to_string(&prices).unwrap())
+        .unwrap()["timestamp"]
+        .as_u64()
+        .unwrap();
+    for (now, code) in [(timestamp, 0), (timestamp + 60, 0), (timestamp + 61, 1)] {
+        let now = now.to_string();
+        let r = run(&args(
+            &["verify", &out_s, "--max-age", "60", "--now", &now],
+            &context.map(String::from),
+        ));
+        assert_eq!(r.code, code, "now {now}: {}", r.stderr);
+        if code == 1 {
+            assert!(r.stderr.contains("61 s old"), "{}", r.stderr);
+            assert!(
+                r.stderr.contains("more than the 60 s allowed"),
+                "{}",
+                r.stderr
+            );
+        }
+    }
+    // The fixture round is years old: against the real clock it is stale.
+    let r = run(&args(
+        &["verify", &out_s, "--max-age", "3600"],
+        &context.map(String::from),
+    ));
+    assert_eq!(r.code, 1, "{}", r.stderr);
 
     // Tampered proofs: exit 1.
     let text = std::fs::read_to_string(&out).unwrap();
@@ -199,7 +224,10 @@ fn prove_then_verify_with_every_check() {
     ] {
         let path = dir.path().join(format!("{name}.json"));
         std::fs::write(&path, tampered).unwrap();
-        let r = run(&["verify", &path.display().to_string()]);
+        let r = run(&args(
+            &["verify", &path.display().to_string()],
+            &context.map(String::from),
+        ));
         assert_eq!(r.code, 1, "{name}: {}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
     }
@@ -210,7 +238,7 @@ fn prove_then_verify_with_every_check() {
         garbage.display().to_string(),
         dir.path().join("absent").display().to_string(),
     ] {
-        let r = run(&["verify", &path]);
+        let r = run(&args(&["verify", &path], &context.map(String::from)));
         assert_eq!(r.code, 2, "{}", r.stderr);
     }
 }
@@ -237,13 +265,14 @@ fn a_false_claim_exits_1_and_writes_nothing() {
         r.stderr
     );
     assert!(!out.exists());
-    // An existing file is left as it was.
+    // An existing file is left as it was, even with --force when the claim is false.
     std::fs::write(&out, "keep").unwrap();
     let r = run(&args(
         &[
             "prove",
             "--claim",
             "liquidatable",
+            "--force",
             "--out",
             &out.display().to_string(),
         ],
@@ -363,7 +392,7 @@ fn bad_inputs_exit_2_with_one_line_naming_file_field_and_bound() {
             account.replace("\"USDC\"", "\"DOGE\""),
             &["debt.DOGE", "unknown asset"],
         ),
-        ("account", "[1, 2]".into(), &["invalid type"]),
+        ("account", "[1, 2]".into(), &["expected a JSON object"]),
     ];
     for (i, (which, content, needles)) in cases.into_iter().enumerate() {
         let path = dir.path().join(format!("{which}-{i}.json"));
@@ -430,8 +459,22 @@ fn bad_inputs_exit_2_with_one_line_naming_file_field_and_bound() {
     assert_eq!(r.code, 2);
     let r = run(&["verify", "x", "--prices", &fx(AAVE[1])]);
     assert_eq!(r.code, 2, "--prices needs --market");
-    let r = run(&["verify", "x", "--account-commitment", "0x1"]);
+    let r = run(&[
+        "verify",
+        &fx("proofs/aave-whale-crash.proof.json"),
+        "--market",
+        &fx(AAVE[0]),
+        "--prices",
+        &fx("prices/aave-v3-4-crash.json"),
+        "--account-commitment",
+        "0x1",
+    ]);
     assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--account-commitment: must be 0x"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -501,7 +544,31 @@ fn new_account_has_a_fresh_salt_and_never_clobbers() {
 }
 
 #[test]
-fn demo_proves_and_verifies_every_scenario() {
+fn demo_proves_and_verifies_every_scenario_from_any_directory() {
+    // The built-in scenarios, from a directory that holds no fixtures.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = zkliq()
+        .arg("demo")
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("10 proofs made and verified against their market and price round"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("perp-basket-crash"), "{stdout}");
+    assert!(stdout.contains("field arithmetic: "), "{stdout}");
+    assert!(
+        stdout.contains("assembly") || stdout.contains("portable"),
+        "{stdout}"
+    );
+    // And the same scenarios from the fixtures directory.
     let r = run(&["demo", "--fixtures", &fixtures().display().to_string()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -509,5 +576,4 @@ fn demo_proves_and_verifies_every_scenario() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("perp-basket-crash"), "{}", r.stdout);
 }

@@ -1,38 +1,19 @@
 //! `zkliq state` and `zkliq keeper` end to end: a state of 10,000 accounts with known
 //! liquidatable ones, resumable and sharded keeper runs, all-or-nothing imports.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::fx;
 use serde_json::Value;
 use zkliq_circuits::{Claim, Market, PriceRound, field};
-use zkliq_verifier::{StateProofEnvelope, Verifier};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
-
-fn fx(rel: &str) -> String {
-    fixtures().join(rel).display().to_string()
-}
+use zkliq_verifier::{Round, StateProofEnvelope, Verifier};
 
 fn zkliq(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkliq"))
-        .env(
-            "ZKLIQ_PARAMS_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"),
-        )
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-    )
+    let r = common::run(args);
+    (r.code, r.stdout, r.stderr)
 }
 
 const MARKET: &str = "markets/aave-v3-4.json";
@@ -49,7 +30,7 @@ fn accounts(n: u64) -> String {
         .map(|i| {
             let weth = if LIQUIDATABLE.contains(&i) { 1u128 } else { 10 } * 10u128.pow(18);
             format!(
-                "{{\"id\": \"acct-{i}\", \"salt\": \"0x{:064x}\", \"collateral\": {{\"WETH\": \"{weth}\"}}, \"debt\": {{\"USDC\": \"5000000000\"}}}}\n",
+                "{{\"id\": \"acct-{i}\", \"salt\": \"0x1{i:015x}{:048x}\", \"collateral\": {{\"WETH\": \"{weth}\"}}, \"debt\": {{\"USDC\": \"5000000000\"}}}}\n",
                 (u128::from(i) + 1) * 0x9e37_79b9_7f4a_7c15
             )
         })
@@ -114,7 +95,8 @@ fn proven(dir: &Path, root: &str) -> BTreeSet<u64> {
         })
         .map(|p| StateProofEnvelope::from_json(&std::fs::read(p).unwrap()).unwrap())
         .collect();
-    let report = Verifier::new().verify_state_batch(&envelopes);
+    let round = Round::new(market, prices);
+    let report = Verifier::new().verify_state_batch(&envelopes, &round, root);
     assert!(
         report.all_valid(),
         "{:?}",
@@ -122,11 +104,10 @@ fn proven(dir: &Path, root: &str) -> BTreeSet<u64> {
     );
     let mut leaves = BTreeSet::new();
     for verified in report.results.into_iter().map(Result::unwrap) {
-        verified.check_root(root).unwrap();
-        verified.check_prices(&market, &prices).unwrap();
-        for (index, claim) in verified.claimed() {
-            assert_eq!(claim, Claim::Liquidatable);
-            assert!(leaves.insert(index), "leaf {index} proven twice");
+        assert!(verified.root_binds_market());
+        for c in verified.claims() {
+            assert_eq!(c.claim, Claim::Liquidatable);
+            assert!(leaves.insert(c.leaf), "leaf {} proven twice", c.leaf);
         }
     }
     leaves
@@ -249,6 +230,8 @@ fn state_commands_and_bad_input() {
     let (code, _, err) = zkliq(&["state", "init", "--state", &db, "--market", &fx(MARKET)]);
     assert_eq!(code, 2);
     assert!(err.contains("already exists"), "{err}");
+    // The file is named once.
+    assert_eq!(err.matches("state.db").count(), 1, "{err}");
     let (code, _, _) = zkliq(&[
         "keeper",
         "--state",
@@ -281,10 +264,39 @@ fn state_commands_and_bad_input() {
         proof.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = zkliq(&["verify", proof.to_str().unwrap(), "--root", &root, "--json"]);
+    let proof_s = proof.to_str().unwrap();
+    let (market, crash) = (fx(MARKET), fx(CRASH));
+    let (code, out, err) = zkliq(&[
+        "verify", proof_s, "--market", &market, "--prices", &crash, "--root", &root, "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["claims"][0]["index"], 3);
+    assert_eq!(v["kind"], "state");
+    assert_eq!(v["claims"][0]["leaf"], 3);
+    assert_eq!(v["claims"][0]["claim"], "liquidatable");
+    // A state proof is only checked against a root.
+    let (code, _, err) = zkliq(&["verify", proof_s, "--market", &market, "--prices", &crash]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--root is required"), "{err}");
+    // The proof file is not replaced without --force.
+    let before = std::fs::read(&proof).unwrap();
+    let (code, _, err) = zkliq(&[
+        "state",
+        "prove",
+        "--state",
+        &db,
+        "--prices",
+        &crash,
+        "--id",
+        "acct-3",
+        "--claim",
+        "liquidatable",
+        "--out",
+        proof_s,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already exists (use --force"), "{err}");
+    assert_eq!(std::fs::read(&proof).unwrap(), before);
     let (code, _, _) = zkliq(&[
         "state",
         "prove",
@@ -311,12 +323,12 @@ fn a_killed_import_leaves_the_previous_state() {
     let text: String = (1_000..61_000u64)
         .map(|i| {
             format!(
-                "{{\"id\": \"more-{i}\", \"salt\": \"0x{i:064x}\", \"collateral\": {{\"DAI\": \"{i}\"}}}}\n"
+                "{{\"id\": \"more-{i}\", \"salt\": \"0x2{i:063x}\", \"collateral\": {{\"DAI\": \"{i}\"}}}}\n"
             )
         })
         .collect();
     std::fs::write(&big, text).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkliq"))
+    let mut child = common::zkliq()
         .args(["state", "import", "--state", &db, big.to_str().unwrap()])
         .spawn()
         .unwrap();
@@ -341,7 +353,7 @@ fn a_killed_import_leaves_the_previous_state() {
     assert_eq!(n, 100);
     drop(state);
     let small = dir.path().join("small.jsonl");
-    std::fs::write(&small, "{\"id\": \"late\", \"salt\": \"0x0000000000000000000000000000000000000000000000000000000000000009\"}\n").unwrap();
+    std::fs::write(&small, "{\"id\": \"late\", \"salt\": \"0x0000000000000000000000000000000900000000000000000000000000000009\"}\n").unwrap();
     let (code, out, err) = zkliq(&["state", "import", "--state", &db, small.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("101 accounts"), "{out}");

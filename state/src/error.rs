@@ -20,17 +20,35 @@ impl fmt::Display for LineError {
     }
 }
 
-/// Every way a state operation can fail.
+/// Every way a state operation can fail. Messages do not repeat the database's path (the
+/// variants carry it): callers prefix it once.
 #[derive(Debug, Error)]
 pub enum StateError {
     /// The database file already exists (`init` never overwrites).
-    #[error("{0}: already exists")]
+    #[error("already exists (a state is never created over an existing file)")]
     Exists(PathBuf),
+    /// The database file could not be created.
+    #[error("cannot create: {source}")]
+    Create {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The database was made by an earlier release (schema 1, format-1 tree).
+    #[error(
+        "a state database of an earlier release (zkliq-state/1): upgrade it with `zkliq state migrate --state {}`",
+        .0.display()
+    )]
+    Legacy(PathBuf),
+    /// Two accounts share a salt (migration refuses it).
+    #[error("accounts {0:?} and {1:?} share a salt: give one a fresh salt and import it again")]
+    SharedSalt(String, String),
     /// The database file does not exist.
-    #[error("{0}: no such state database (create one with `zkliq state init`)")]
+    #[error("no such state database (create one with `zkliq state init`)")]
     Missing(PathBuf),
     /// The file is not a zkliq state database of this version.
-    #[error("{path}: not a zkliq state database: {reason}")]
+    #[error("not a zkliq state database: {reason}")]
     NotAState {
         /// The file.
         path: PathBuf,

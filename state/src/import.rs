@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 use zkliq_circuits::commitment::account_commitment;
-use zkliq_circuits::tree::{self, CAPACITY};
+use zkliq_circuits::tree;
 use zkliq_circuits::{Account, Fp, Market};
 
 use crate::error::{LineError, StateError};
@@ -34,7 +34,7 @@ pub struct ImportReport {
     pub updated: u64,
     /// Accounts in the state afterwards.
     pub accounts: u64,
-    /// The new root.
+    /// The new published root (it binds the market: [`State::root`]).
     pub root: Fp,
 }
 
@@ -107,8 +107,10 @@ impl State {
     ) -> Result<ImportReport, StateError> {
         let tx = self.conn.transaction()?;
         let mut next_index = State::next_index(&tx)?;
+        let capacity = self.empty.spec().capacity();
         let mut errors: Vec<LineError> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut salts: HashMap<[u8; 32], usize> = HashMap::new();
         let (mut lines, mut inserted, mut updated) = (0u64, 0u64, 0u64);
         let mut root = None;
         for chunk in chunks {
@@ -117,6 +119,7 @@ impl State {
             progress(lines);
             let mut rows: Vec<(u64, Parsed)> = Vec::with_capacity(chunk.len());
             let mut lookup = tx.prepare_cached("SELECT leaf_index FROM accounts WHERE id = ?1")?;
+            let mut salt_owner = tx.prepare_cached("SELECT id FROM accounts WHERE salt = ?1")?;
             for p in chunk {
                 if let Some(e) = &p.error {
                     errors.push(e.clone());
@@ -129,6 +132,34 @@ impl State {
                     });
                     continue;
                 }
+                // A salt shared by two accounts links them: every salt is used once.
+                let salt = p
+                    .account
+                    .as_ref()
+                    .expect("valid lines carry an account")
+                    .salt()
+                    .to_repr();
+                if let Some(first) = salts.insert(salt, p.line) {
+                    errors.push(LineError {
+                        line: p.line,
+                        message: format!(
+                            "salt: the same salt as line {first}; every account needs its own random salt"
+                        ),
+                    });
+                    continue;
+                }
+                let owner: Option<String> = salt_owner
+                    .query_row([salt.as_ref()], |r| r.get(0))
+                    .optional()?;
+                if let Some(owner) = owner.filter(|owner| *owner != p.id) {
+                    errors.push(LineError {
+                        line: p.line,
+                        message: format!(
+                            "salt: the same salt as account {owner:?} already in the state; every account needs its own random salt"
+                        ),
+                    });
+                    continue;
+                }
                 let existing: Option<i64> = lookup.query_row([&p.id], |r| r.get(0)).optional()?;
                 let index = match existing {
                     Some(i) => {
@@ -136,8 +167,8 @@ impl State {
                         i as u64
                     }
                     None => {
-                        if next_index >= CAPACITY {
-                            return Err(StateError::Full(CAPACITY));
+                        if next_index >= capacity {
+                            return Err(StateError::Full(capacity));
                         }
                         inserted += 1;
                         next_index += 1;
@@ -147,6 +178,7 @@ impl State {
                 rows.push((index, p));
             }
             drop(lookup);
+            drop(salt_owner);
             if !errors.is_empty() {
                 // Keep reading to report every bad line (up to a limit), but write nothing more.
                 failed.store(true, Ordering::Relaxed);
@@ -188,7 +220,7 @@ impl State {
             updated,
             accounts: self.len()?,
             root: match root {
-                Some(r) => r,
+                Some(tree_root) => self.tree().publish(self.market_commitment, tree_root),
                 None => self.root()?,
             },
         })
@@ -235,9 +267,17 @@ fn parse_account(line: usize, text: &str, market: &Market) -> Result<(String, Ac
         Some(Value::String(_)) => {
             return Err(error(format!("id: must be 1 to {MAX_ID_BYTES} bytes")));
         }
-        Some(other) => return Err(error(format!("id: must be a string, got {other}"))),
+        Some(other) => {
+            return Err(error(format!(
+                "id: must be a string, got {}",
+                zkliq_circuits::inputs::shorten(&other.to_string())
+            )));
+        }
         None => return Err(error("id: missing".into())),
     };
     let account = Account::from_value(value, market).map_err(|e| error(e.to_string()))?;
+    account
+        .check_salt_strength()
+        .map_err(|e| error(e.to_string()))?;
     Ok((id, account))
 }

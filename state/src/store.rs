@@ -5,19 +5,22 @@ use std::path::Path;
 
 use ff::PrimeField;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use zkliq_circuits::commitment::account_commitment;
-use zkliq_circuits::tree::{self, EmptyTree, NodeStore};
+use zkliq_circuits::commitment::{account_commitment, market_commitment};
+use zkliq_circuits::tree::{self, EmptyTree, NodeStore, TreeFormat, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market};
 
 use crate::error::StateError;
 
 /// Version of the schema this crate reads and writes.
-const SCHEMA_VERSION: &str = "zkliq-state/1";
+const SCHEMA_VERSION: &str = "zkliq-state/2";
+/// The schema of earlier releases (format-1 tree); [`State::migrate`] upgrades it.
+const LEGACY_SCHEMA_VERSION: &str = "zkliq-state/1";
 
-/// An open state database, bound to one market.
+/// An open state database, bound to one market and one tree depth.
 pub struct State {
     pub(crate) conn: Connection,
     pub(crate) market: Market,
+    pub(crate) market_commitment: Fp,
     pub(crate) empty: EmptyTree,
 }
 
@@ -41,50 +44,89 @@ fn pragmas(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
+/// The tables of schema 2 (`salt` is unique: two accounts never share an opening's salt).
+const SCHEMA: &str = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE accounts (
+         leaf_index INTEGER PRIMARY KEY,
+         id TEXT NOT NULL UNIQUE,
+         salt BLOB NOT NULL UNIQUE,
+         amounts BLOB NOT NULL
+     );
+     CREATE TABLE nodes (
+         level INTEGER NOT NULL,
+         idx INTEGER NOT NULL,
+         hash BLOB NOT NULL,
+         PRIMARY KEY (level, idx)
+     ) WITHOUT ROWID;";
+
+/// Creates `path` as a new, empty regular file readable and writable by its owner only (a state
+/// holds every account's opening). Fails if anything exists at `path`.
+fn create_private_file(path: &Path) -> Result<(), StateError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StateError::Exists(path.to_owned()))
+        }
+        Err(e) => Err(StateError::Create {
+            path: path.to_owned(),
+            source: e,
+        }),
+    }
+}
+
 impl State {
-    /// Creates a new state database at `path` for `market`. Never overwrites a file.
-    pub fn create(path: &Path, market: &Market) -> Result<State, StateError> {
-        if path.exists() {
-            return Err(StateError::Exists(path.to_owned()));
+    /// Creates a new state database at `path` for `market`, with a format-2 tree of `tree`'s
+    /// depth. The file is created with mode 0600 (SQLite gives its WAL and shared-memory files
+    /// the same mode). Never overwrites anything.
+    pub fn create(path: &Path, market: &Market, tree: TreeSpec) -> Result<State, StateError> {
+        if tree.format() != TreeFormat::V2 {
+            return Err(StateError::Corrupt(
+                "new states use the format-2 tree".into(),
+            ));
         }
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
-        pragmas(&conn)?;
-        let tx = conn.transaction()?;
-        tx.execute_batch(
-            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE accounts (
-                 leaf_index INTEGER PRIMARY KEY,
-                 id TEXT NOT NULL UNIQUE,
-                 salt BLOB NOT NULL,
-                 amounts BLOB NOT NULL
-             );
-             CREATE TABLE nodes (
-                 level INTEGER NOT NULL,
-                 idx INTEGER NOT NULL,
-                 hash BLOB NOT NULL,
-                 PRIMARY KEY (level, idx)
-             ) WITHOUT ROWID;",
-        )?;
-        let market_json = serde_json::to_string(market).expect("a market serialises");
-        for (key, value) in [
-            ("schema", SCHEMA_VERSION),
-            ("market", market_json.as_str()),
-            ("next_index", "0"),
-        ] {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                params![key, value],
-            )?;
+        create_private_file(path)?;
+        let created = (|| {
+            let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+            pragmas(&conn)?;
+            let tx = conn.transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            let market_json = serde_json::to_string(market).expect("a market serialises");
+            let depth = tree.depth().to_string();
+            for (key, value) in [
+                ("schema", SCHEMA_VERSION),
+                ("market", market_json.as_str()),
+                ("depth", depth.as_str()),
+                ("next_index", "0"),
+            ] {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![key, value],
+                )?;
+            }
+            tx.commit()?;
+            Ok::<_, StateError>(conn)
+        })();
+        match created {
+            Ok(conn) => Ok(State::bind(conn, market.clone(), tree)),
+            Err(e) => {
+                // Leave nothing half-made behind.
+                let _ = std::fs::remove_file(path);
+                Err(e)
+            }
         }
-        tx.commit()?;
-        Ok(State {
+    }
+
+    fn bind(conn: Connection, market: Market, tree: TreeSpec) -> State {
+        State {
             conn,
-            market: market.clone(),
-            empty: EmptyTree::new(market.shape()),
-        })
+            market_commitment: market_commitment(&market),
+            empty: EmptyTree::new(market.shape(), tree),
+            market,
+        }
     }
 
     /// Opens an existing state database.
@@ -102,6 +144,9 @@ impl State {
                 .map_err(|e| not_state(format!("no {key} ({e})")))
         };
         let schema = meta("schema")?;
+        if schema == LEGACY_SCHEMA_VERSION {
+            return Err(StateError::Legacy(path.to_owned()));
+        }
         if schema != SCHEMA_VERSION {
             return Err(not_state(format!(
                 "schema {schema:?}, this version reads {SCHEMA_VERSION:?}"
@@ -109,13 +154,86 @@ impl State {
         }
         let market = Market::from_json(&meta("market")?)
             .map_err(|e| not_state(format!("stored market: {e}")))?;
+        let depth = meta("depth")?;
+        let tree = depth
+            .parse()
+            .ok()
+            .and_then(TreeSpec::v2)
+            .ok_or_else(|| not_state(format!("depth {depth:?}")))?;
         pragmas(&conn)?;
-        let empty = EmptyTree::new(market.shape());
-        Ok(State {
-            conn,
-            market,
-            empty,
-        })
+        Ok(State::bind(conn, market, tree))
+    }
+
+    /// Upgrades a database of the earlier schema (`zkliq-state/1`, format-1 tree) in place, in
+    /// one transaction: the same accounts at the same leaves, the tree rehashed in format 2
+    /// (depth 32), salts made unique. Fails, changing nothing, if two accounts share a salt.
+    pub fn migrate(path: &Path) -> Result<State, StateError> {
+        if !path.is_file() {
+            return Err(StateError::Missing(path.to_owned()));
+        }
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let schema: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| StateError::NotAState {
+                path: path.to_owned(),
+                reason: format!("no schema ({e})"),
+            })?;
+        if schema != LEGACY_SCHEMA_VERSION {
+            return Err(StateError::NotAState {
+                path: path.to_owned(),
+                reason: format!("schema {schema:?}: only {LEGACY_SCHEMA_VERSION:?} is migrated"),
+            });
+        }
+        let market_json: String =
+            conn.query_row("SELECT value FROM meta WHERE key = 'market'", [], |r| {
+                r.get(0)
+            })?;
+        let market = Market::from_json(&market_json).map_err(|e| StateError::NotAState {
+            path: path.to_owned(),
+            reason: format!("stored market: {e}"),
+        })?;
+        let tx = conn.transaction()?;
+        let shared: Option<(String, String)> = tx
+            .query_row(
+                "SELECT a.id, b.id FROM accounts a JOIN accounts b
+                 ON a.salt = b.salt AND a.leaf_index < b.leaf_index LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((a, b)) = shared {
+            return Err(StateError::SharedSalt(a, b));
+        }
+        tx.execute_batch(
+            "CREATE UNIQUE INDEX accounts_salt ON accounts (salt);
+             DELETE FROM nodes;",
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('depth', ?1)",
+            [tree::DEPTH.to_string()],
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema'",
+            [SCHEMA_VERSION],
+        )?;
+        let state = State::bind(Connection::open_in_memory()?, market, TreeSpec::DEFAULT);
+        let leaves = {
+            let mut stmt = tx.prepare("SELECT leaf_index, salt, amounts FROM accounts")?;
+            let mut rows = stmt.query([])?;
+            let mut leaves = Vec::new();
+            while let Some(row) = rows.next()? {
+                let account =
+                    state.decode(row.get_ref(1)?.as_blob()?, row.get_ref(2)?.as_blob()?)?;
+                leaves.push((row.get::<_, i64>(0)? as u64, state.commitment(&account)));
+            }
+            leaves
+        };
+        tree::update(&mut SqlNodes(&tx), &state.empty, leaves)?;
+        tx.commit()?;
+        drop(conn);
+        State::open(path)
     }
 
     /// The market the state is bound to.
@@ -151,11 +269,31 @@ impl State {
             .map_err(|_| StateError::Corrupt(format!("next_index {text:?}")))
     }
 
-    /// The state root.
-    pub fn root(&self) -> Result<Fp, StateError> {
+    /// The tree's format and depth.
+    pub fn tree(&self) -> TreeSpec {
+        self.empty.spec()
+    }
+
+    /// The commitment of the market the state is bound to.
+    pub fn market_commitment(&self) -> Fp {
+        self.market_commitment
+    }
+
+    /// The root of the tree of account commitments (internal: what is published is
+    /// [`State::root`], which binds the market).
+    pub fn tree_root(&self) -> Result<Fp, StateError> {
+        let depth = self.tree().depth();
         Ok(SqlNodes(&self.conn)
-            .node(tree::DEPTH, 0)?
-            .unwrap_or(self.empty.at(tree::DEPTH)))
+            .node(depth, 0)?
+            .unwrap_or(self.empty.at(depth)))
+    }
+
+    /// The state root to publish: the market commitment bound to the tree root
+    /// ([`zkliq_circuits::hash::bound_root`]).
+    pub fn root(&self) -> Result<Fp, StateError> {
+        Ok(self
+            .tree()
+            .publish(self.market_commitment, self.tree_root()?))
     }
 
     /// The account with `id`.

@@ -3,8 +3,8 @@
 
 use std::io::Cursor;
 
-use zkliq_circuits::commitment::account_commitment;
-use zkliq_circuits::tree::{self, EmptyTree, MemoryStore};
+use zkliq_circuits::commitment::{account_commitment, market_commitment};
+use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market};
 use zkliq_state::{State, StateError};
 
@@ -16,9 +16,11 @@ fn market() -> Market {
     Market::from_json(&text).unwrap()
 }
 
+/// An account line; `salt` picks one of many distinct strong salts (all at least 2^252).
 fn line(id: &str, salt: u64, weth: u128, usdc_debt: u128) -> String {
     format!(
-        r#"{{"id": "{id}", "salt": "0x{salt:064x}", "collateral": {{"WETH": "{weth}"}}, "debt": {{"USDC": "{usdc_debt}"}}}}"#
+        r#"{{"id": "{id}", "salt": "0x1{salt:015x}{:048x}", "collateral": {{"WETH": "{weth}"}}, "debt": {{"USDC": "{usdc_debt}"}}}}"#,
+        salt * 7
     )
 }
 
@@ -38,7 +40,7 @@ fn lines(range: std::ops::Range<u64>) -> String {
 
 fn fresh() -> (tempfile::TempDir, State) {
     let dir = tempfile::tempdir().unwrap();
-    let state = State::create(&dir.path().join("state.db"), &market()).unwrap();
+    let state = State::create(&dir.path().join("state.db"), &market(), TreeSpec::DEFAULT).unwrap();
     (dir, state)
 }
 
@@ -48,14 +50,24 @@ fn create_and_open_guard_the_file() {
     let path = dir.path().join("state.db");
     drop(state);
     assert!(matches!(
-        State::create(&path, &market()),
+        State::create(&path, &market(), TreeSpec::DEFAULT),
         Err(StateError::Exists(_))
     ));
+    // The database holds every opening: only its owner may read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
     let state = State::open(&path).unwrap();
     assert_eq!(state.market(), &market());
+    let empty = EmptyTree::new(market().shape(), TreeSpec::DEFAULT).at(tree::DEPTH);
+    assert_eq!(state.tree_root().unwrap(), empty);
+    // The published root binds the market.
     assert_eq!(
         state.root().unwrap(),
-        EmptyTree::new(market().shape()).at(tree::DEPTH)
+        zkliq_circuits::hash::bound_root(market_commitment(&market()), empty)
     );
     assert!(matches!(
         State::open(&dir.path().join("none.db")),
@@ -84,7 +96,7 @@ fn imports_build_the_same_tree_as_memory_and_upsert() {
         (300, 300, 0, 300)
     );
 
-    let empty = EmptyTree::new(m.shape());
+    let empty = EmptyTree::new(m.shape(), state.tree());
     let mut memory = MemoryStore::default();
     let leaves: Vec<(u64, Fp)> = (0..300u64)
         .map(|i| {
@@ -94,8 +106,10 @@ fn imports_build_the_same_tree_as_memory_and_upsert() {
         })
         .collect();
     let expected = tree::update(&mut memory, &empty, leaves).unwrap();
-    assert_eq!(report.root, expected);
-    assert_eq!(state.root().unwrap(), expected);
+    let published = state.tree().publish(market_commitment(&m), expected);
+    assert_eq!(report.root, published);
+    assert_eq!(state.root().unwrap(), published);
+    assert_eq!(state.tree_root().unwrap(), expected);
 
     // Paths from the database open to the root.
     for (h, s) in [(0u32, 17u64), (3, 5), (7, 2)] {
@@ -113,28 +127,32 @@ fn imports_build_the_same_tree_as_memory_and_upsert() {
         while level.len() > 1 {
             level = level
                 .chunks(2)
-                .map(|p| tree::hash_nodes(p[0], p[1]))
+                .map(|p| state.tree().hash_nodes(p[0], p[1]))
                 .collect();
         }
         assert_eq!(
-            tree::root_from(level[0], s, &state.path(h, s).unwrap()),
+            tree::root_from(state.tree(), level[0], s, &state.path(h, s).unwrap()),
             expected,
             "h={h} s={s}"
         );
     }
 
     // Re-importing an id replaces its opening at the same leaf.
-    let report = state.import(Cursor::new(line("acct-7", 99, 5, 5))).unwrap();
+    let report = state
+        .import(Cursor::new(line("acct-7", 99_999, 5, 5)))
+        .unwrap();
     assert_eq!(
         (report.inserted, report.updated, report.accounts),
         (0, 1, 300)
     );
-    assert_ne!(report.root, expected);
+    assert_ne!(report.root, published);
     let seven = state.account("acct-7").unwrap();
     assert_eq!(seven.leaf_index, 7);
     assert_eq!(seven.account.collateral()[0], 5);
     // New ids continue after the last leaf.
-    state.import(Cursor::new(line("late", 1, 1, 0))).unwrap();
+    state
+        .import(Cursor::new(line("late", 100_000, 1, 0)))
+        .unwrap();
     assert_eq!(state.account("late").unwrap().leaf_index, 300);
 }
 
@@ -145,10 +163,10 @@ fn bad_lines_are_reported_and_nothing_is_imported() {
     let root = state.root().unwrap();
     let mut text = lines(10..20_000);
     text.push_str("\n\n"); // blank lines are skipped
-    text.push_str(&line("acct-3", 1, 1, 1).replace("\"1\"}}", "\"-1\"}}"));
+    text.push_str(&line("acct-3", 50_001, 1, 1).replace("\"1\"}}", "\"-1\"}}"));
     text.push('\n');
     text.push_str("{\"salt\": \"0x01\"}\n");
-    text.push_str(&line("acct-12", 1, 1, 1));
+    text.push_str(&line("acct-12", 50_002, 1, 1));
     text.push('\n');
     text.push_str("not json\n");
     let Err(StateError::Import { errors }) = state.import(Cursor::new(text)) else {
@@ -191,4 +209,130 @@ fn scans_stream_in_leaf_order() {
         .unwrap();
     assert_eq!(count, 1000);
     assert!(seen.windows(2).all(|w| w[0] + 1 == w[1]));
+}
+
+#[test]
+fn weak_and_shared_salts_are_refused_by_line() {
+    let (_dir, mut state) = fresh();
+    state.import(Cursor::new(lines(0..5))).unwrap();
+    let root = state.root().unwrap();
+    let weak = r#"{"id": "weak", "salt": "0x0000000000000000000000000000000000000000000000000000000000000001"}"#;
+    let max_weak = format!(
+        r#"{{"id": "weak2", "salt": "0x{}{}"}}"#,
+        "0".repeat(32),
+        "f".repeat(32)
+    );
+    let text = [
+        line("fresh-a", 70_000, 1, 1),
+        weak.to_owned(),
+        line("fresh-b", 70_000, 1, 1), // the same salt as line 1
+        line("fresh-c", 2, 1, 1),      // the salt of acct-1, already in the state
+        line("acct-3", 4, 9, 9),       // acct-3 keeps its own salt: allowed
+        max_weak,
+    ]
+    .join("\n");
+    let Err(StateError::Import { errors }) = state.import(Cursor::new(text)) else {
+        panic!("the import must fail");
+    };
+    let rendered: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+        vec![2, 3, 4, 6],
+        "{rendered:#?}"
+    );
+    assert!(
+        rendered[0].contains("salt: must be at least 2^128"),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered[1].contains("salt: the same salt as line 1"),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered[2].contains("the same salt as account \"acct-1\""),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered[3].contains("salt: must be at least 2^128"),
+        "{rendered:?}"
+    );
+    assert_eq!(state.root().unwrap(), root);
+    // The smallest strong salt is accepted.
+    let min_strong = format!(
+        r#"{{"id": "edge", "salt": "0x{}1{}"}}"#,
+        "0".repeat(31),
+        "0".repeat(32)
+    );
+    state.import(Cursor::new(min_strong)).unwrap();
+}
+
+#[test]
+fn a_legacy_database_is_refused_then_migrated_to_the_same_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // A schema-1 database as the previous release wrote it (its nodes are irrelevant: migration
+    // rebuilds the tree).
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE accounts (leaf_index INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+                 salt BLOB NOT NULL, amounts BLOB NOT NULL);
+             CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+                 PRIMARY KEY (level, idx)) WITHOUT ROWID;",
+        )
+        .unwrap();
+        let market_json = serde_json::to_string(&market()).unwrap();
+        for (k, v) in [
+            ("schema", "zkliq-state/1"),
+            ("market", market_json.as_str()),
+            ("next_index", "40"),
+        ] {
+            conn.execute("INSERT INTO meta VALUES (?1, ?2)", [k, v])
+                .unwrap();
+        }
+    }
+    let (_fresh_dir, mut fresh) = fresh();
+    fresh.import(Cursor::new(lines(0..40))).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for i in 0..40u64 {
+            let a = fresh.account(&format!("acct-{i}")).unwrap();
+            let amounts: Vec<u8> = a
+                .account
+                .collateral()
+                .iter()
+                .chain(a.account.debt())
+                .flat_map(|x| x.to_le_bytes())
+                .collect();
+            conn.execute(
+                "INSERT INTO accounts VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![
+                    i as i64,
+                    a.id,
+                    ff::PrimeField::to_repr(&a.account.salt()).as_ref(),
+                    amounts
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let err = State::open(&path)
+        .err()
+        .expect("a legacy database is refused");
+    assert!(matches!(err, StateError::Legacy(_)));
+    assert!(err.to_string().contains("zkliq state migrate"), "{err}");
+    let migrated = State::migrate(&path).unwrap();
+    assert_eq!(migrated.root().unwrap(), fresh.root().unwrap());
+    assert_eq!(migrated.len().unwrap(), 40);
+    drop(migrated);
+    assert_eq!(
+        State::open(&path).unwrap().root().unwrap(),
+        fresh.root().unwrap()
+    );
+    // Migrating twice is refused, changing nothing.
+    assert!(matches!(
+        State::migrate(&path),
+        Err(StateError::NotAState { .. })
+    ));
 }

@@ -1,13 +1,13 @@
-//! Verify a zkliq proof file (a health proof or a state proof) from Rust, optionally against a
-//! market and a price round.
+//! Verify a zkliq proof file (a health proof or a state proof) from Rust, against the market and
+//! price round it must be about, and for a state proof the published root.
 //!
 //! ```text
-//! cargo run --release -p zkliq-verifier --example verify_proof -- PROOF [MARKET PRICES]
+//! cargo run --release -p zkliq-verifier --example verify_proof -- PROOF MARKET PRICES [ROOT]
 //! ```
 
 use std::process::ExitCode;
 
-use zkliq_verifier::{AnyVerified, Market, PriceRound, Verifier};
+use zkliq_verifier::{Context, Round, Verdict, Verifier, from_hex, to_hex};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,35 +24,39 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &[String]) -> Result<String, String> {
-    let [proof, rest @ ..] = args else {
-        return Err("usage: verify_proof PROOF [MARKET PRICES]".into());
+    let (proof, market, prices, root) = match args {
+        [proof, market, prices] => (proof, market, prices, None),
+        [proof, market, prices, root] => (proof, market, prices, Some(root)),
+        _ => return Err("usage: verify_proof PROOF MARKET PRICES [ROOT]".into()),
     };
-    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
-
-    let verifier = Verifier::new();
-    let verified = verifier
-        .verify_any_json(read(proof)?.as_bytes())
-        .map_err(|e| e.to_string())?;
-
-    if let [market, prices] = rest {
-        let market = Market::from_json(&read(market)?).map_err(|e| e.to_string())?;
-        let prices = PriceRound::from_json(&read(prices)?, &market).map_err(|e| e.to_string())?;
-        match &verified {
-            AnyVerified::Health(v) => v.check_prices(&market, &prices),
-            AnyVerified::State(v) => v.check_prices(&market, &prices),
-        }
-        .map_err(|e| e.to_string())?;
+    let round = Round::from_files(market, prices).map_err(|e| e.to_string())?;
+    let mut context = Context::new(&round);
+    if let Some(root) = root {
+        context = context.root(from_hex(root).map_err(|e| format!("ROOT: {e}"))?);
     }
-    Ok(match verified {
-        AnyVerified::Health(v) => format!("valid: the committed account is {}", v.claim()),
-        AnyVerified::State(v) => {
+    let verdict = Verifier::new()
+        .verify_file(proof, &context)
+        .map_err(|e| e.to_string())?;
+    let at = format!(
+        "at round {} of market {:?}",
+        round.prices().round(),
+        round.market().name()
+    );
+    Ok(match verdict {
+        Verdict::Health(v) => format!(
+            "valid: the account with commitment {} is {} {at}",
+            to_hex(&v.account_commitment()),
+            v.claim()
+        ),
+        Verdict::State(v) => {
             let claims: Vec<String> = v
-                .claimed()
-                .map(|(leaf, claim)| format!("leaf {leaf} is {claim}"))
+                .claims()
+                .iter()
+                .map(|c| format!("leaf {} is {}", c.leaf, c.claim))
                 .collect();
             format!(
-                "valid: against state root {:?}: {}",
-                v.instance.root,
+                "valid against state root {} {at}: {}",
+                to_hex(&v.root()),
                 claims.join(", ")
             )
         }

@@ -26,12 +26,33 @@ use thiserror::Error;
 use zkliq_circuits::batch::{BatchInstance, BatchShape, SlotClaim};
 use zkliq_circuits::field::{self, FieldHexError};
 use zkliq_circuits::keys::{CircuitShape, Fingerprint, VerifierKey};
+use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Claim, Instance, Shape};
 
 /// The format of health proofs this crate reads and writes.
 pub const FORMAT: &str = "zkliq-proof/1";
-/// The format of state proofs (batch and membership proofs against a state root).
-pub const STATE_FORMAT: &str = "zkliq-state-proof/1";
+/// The format of state proofs (batch and membership proofs against a state root) this crate
+/// writes: format-2 trees, whose root binds the market.
+pub const STATE_FORMAT: &str = "zkliq-state-proof/2";
+/// The state proof format of earlier releases (format-1 trees, whose root does not bind the
+/// market). Still read and verified, never written.
+pub const LEGACY_STATE_FORMAT: &str = "zkliq-state-proof/1";
+
+/// Every format this crate reads, and what kind of proof each is.
+const KINDS: [(&str, &str); 3] = [
+    (
+        FORMAT,
+        "a health proof (check it with Verifier::verify_health)",
+    ),
+    (
+        STATE_FORMAT,
+        "a state proof (check it with Verifier::verify_state)",
+    ),
+    (
+        LEGACY_STATE_FORMAT,
+        "a state proof (check it with Verifier::verify_state)",
+    ),
+];
 
 /// Why bytes are not a well-formed proof envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -40,10 +61,22 @@ pub enum EnvelopeError {
     #[error("not a zkliq proof envelope: {0}")]
     Json(String),
     /// The `format` field names a format this version does not read.
-    #[error("format: unsupported proof format {found:?} (this verifier reads {FORMAT:?})")]
+    #[error(
+        "format: unsupported proof format {found:?} (this verifier reads {FORMAT:?}, {STATE_FORMAT:?} and {LEGACY_STATE_FORMAT:?})"
+    )]
     Format {
         /// The format found.
         found: String,
+    },
+    /// The file is a proof of another kind than the call expects.
+    #[error("format: {found:?} is {kind}, not {expected}")]
+    WrongKind {
+        /// The format found.
+        found: String,
+        /// What kind of proof that is, and how to check it.
+        kind: &'static str,
+        /// What the call expected.
+        expected: &'static str,
     },
     /// The `shape` field is not a supported shape.
     #[error("shape: must be one of 1, 2, 4, 8, 16, got {found}")]
@@ -132,10 +165,8 @@ impl ProofEnvelope {
 
     /// Parses an envelope. Never panics, whatever the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        expect_format(bytes, &[FORMAT], "a health proof")?;
         let raw: RawEnvelope = parse_json(bytes)?;
-        if raw.format != FORMAT {
-            return Err(EnvelopeError::Format { found: raw.format });
-        }
         let shape = usize::try_from(raw.shape)
             .ok()
             .and_then(Shape::from_slots)
@@ -202,6 +233,36 @@ fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Envelop
     serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Json(e.to_string()))
 }
 
+/// Reads the `format` field alone.
+fn read_format(bytes: &[u8]) -> Result<String, EnvelopeError> {
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
+    }
+    parse_json::<Format>(bytes).map(|f| f.format)
+}
+
+/// Checks the `format` field is one of `accepted`, naming the right call if the file is a
+/// proof of another kind.
+fn expect_format(
+    bytes: &[u8],
+    accepted: &[&str],
+    expected: &'static str,
+) -> Result<String, EnvelopeError> {
+    let found = read_format(bytes)?;
+    if accepted.contains(&found.as_str()) {
+        return Ok(found);
+    }
+    match KINDS.iter().find(|(f, _)| *f == found) {
+        Some((_, kind)) => Err(EnvelopeError::WrongKind {
+            found,
+            kind,
+            expected,
+        }),
+        None => Err(EnvelopeError::Format { found }),
+    }
+}
+
 fn parse_fingerprint(text: &str) -> Result<Fingerprint, EnvelopeError> {
     let mut fingerprint = [0u8; 32];
     hex::decode_to_slice(text, &mut fingerprint).map_err(|_| EnvelopeError::Field {
@@ -231,6 +292,9 @@ struct RawStateEnvelope {
     format: String,
     shape: u64,
     positions: u64,
+    /// The tree depth (format 2 only; format 1 trees have depth 32).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    depth: Option<u64>,
     k: u64,
     vk_fingerprint: String,
     public_inputs: RawStateInputs,
@@ -258,8 +322,8 @@ struct RawClaim {
 ///
 /// ```json
 /// {
-///   "format": "zkliq-state-proof/1",
-///   "shape": 4, "positions": 128, "k": 15,
+///   "format": "zkliq-state-proof/2",
+///   "shape": 4, "positions": 128, "depth": 32, "k": 15,
 ///   "vk_fingerprint": "<64 hex digits>",
 ///   "public_inputs": {"root": "0x…", "market_commitment": "0x…", "price_commitment": "0x…",
 ///                     "subtree_index": 3},
@@ -270,7 +334,10 @@ struct RawClaim {
 ///
 /// The proof covers leaves `subtree_index·positions .. (subtree_index + 1)·positions`; `claims`
 /// lists, in ascending order, the leaves it makes a claim about (no claim about the others). A
-/// membership proof has one position.
+/// membership proof has one position. `root` is the published root of a format-2 tree, which
+/// binds the market ([`zkliq_circuits::hash::bound_root`]). Legacy files
+/// (`"format": "zkliq-state-proof/1"`, no `depth`) are against a format-1 tree of depth 32,
+/// whose root does not bind the market.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateProofEnvelope {
     /// The batch shape.
@@ -304,19 +371,39 @@ impl StateProofEnvelope {
         }
     }
 
-    /// Parses a state proof envelope. Never panics, whatever the bytes.
+    /// Parses a state proof envelope (format 2, or the legacy format 1). Never panics, whatever
+    /// the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        expect_format(bytes, &[STATE_FORMAT, LEGACY_STATE_FORMAT], "a state proof")?;
         let raw: RawStateEnvelope = parse_json(bytes)?;
-        if raw.format != STATE_FORMAT {
-            return Err(EnvelopeError::Format { found: raw.format });
-        }
+        let tree = match (raw.format.as_str(), raw.depth) {
+            (LEGACY_STATE_FORMAT, None) => TreeSpec::LEGACY,
+            (LEGACY_STATE_FORMAT, Some(_)) => {
+                return Err(EnvelopeError::Field {
+                    field: "depth",
+                    problem: format!("{LEGACY_STATE_FORMAT} proofs have no depth field"),
+                });
+            }
+            (_, depth) => depth
+                .and_then(|d| u32::try_from(d).ok())
+                .and_then(TreeSpec::v2)
+                .ok_or_else(|| EnvelopeError::Field {
+                    field: "depth",
+                    problem: format!(
+                        "must be an integer in {}..={}, got {}",
+                        TreeSpec::MIN_DEPTH,
+                        TreeSpec::MAX_DEPTH,
+                        depth.map_or("nothing".to_owned(), |d| d.to_string())
+                    ),
+                })?,
+        };
         let assets = usize::try_from(raw.shape)
             .ok()
             .and_then(Shape::from_slots)
             .ok_or(EnvelopeError::Shape { found: raw.shape })?;
         let shape = usize::try_from(raw.positions)
             .ok()
-            .and_then(|p| BatchShape::with_positions(assets, p))
+            .and_then(|p| BatchShape::with_positions(assets, p, tree))
             .ok_or(EnvelopeError::Field {
                 field: "positions",
                 problem: format!("must be one of 1, 8, 32, 128, got {}", raw.positions),
@@ -383,10 +470,17 @@ impl StateProofEnvelope {
 
     /// The envelope as pretty-printed JSON, ending in a newline.
     pub fn to_json(&self) -> String {
+        let legacy = self.shape.is_legacy();
         let raw = RawStateEnvelope {
-            format: STATE_FORMAT.to_owned(),
+            format: if legacy {
+                LEGACY_STATE_FORMAT
+            } else {
+                STATE_FORMAT
+            }
+            .to_owned(),
             shape: self.shape.assets.assets() as u64,
             positions: self.shape.positions() as u64,
+            depth: (!legacy).then_some(u64::from(self.shape.tree.depth())),
             k: u64::from(self.shape.k()),
             vk_fingerprint: self.fingerprint.to_hex(),
             public_inputs: RawStateInputs {
@@ -421,16 +515,16 @@ pub enum AnyEnvelope {
 }
 
 impl AnyEnvelope {
-    /// Parses either format, by its `format` field. Never panics, whatever the bytes.
+    /// Parses any format, by its `format` field. Never panics, whatever the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: String,
-        }
-        let format: Format = parse_json(bytes)?;
-        match format.format.as_str() {
-            STATE_FORMAT => StateProofEnvelope::from_json(bytes).map(AnyEnvelope::State),
-            _ => ProofEnvelope::from_json(bytes).map(AnyEnvelope::Health),
+        match read_format(bytes)?.as_str() {
+            STATE_FORMAT | LEGACY_STATE_FORMAT => {
+                StateProofEnvelope::from_json(bytes).map(AnyEnvelope::State)
+            }
+            FORMAT => ProofEnvelope::from_json(bytes).map(AnyEnvelope::Health),
+            other => Err(EnvelopeError::Format {
+                found: other.to_owned(),
+            }),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Why a proof was not accepted.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
-use zkliq_circuits::Shape;
 use zkliq_circuits::keys::{CircuitShape, KeyError};
+use zkliq_circuits::{InputError, Shape};
 
 use crate::envelope::EnvelopeError;
 
@@ -85,15 +87,64 @@ pub enum VerifyError {
         /// The envelope's root.
         found: String,
     },
+    /// The context needed to check this kind of proof was not given.
+    #[error("{what}: {kind} can only be checked against a given {what}")]
+    MissingContext {
+        /// What is missing (e.g. `root`).
+        what: &'static str,
+        /// The kind of proof.
+        kind: &'static str,
+    },
+    /// The price round is older than the caller accepts.
+    #[error(
+        "timestamp: price round {round} is {age} s old at {now} (timestamp {timestamp}), more than the {max_age} s allowed"
+    )]
+    Stale {
+        /// The round number.
+        round: u64,
+        /// The round's timestamp, unix seconds.
+        timestamp: u64,
+        /// The reference time, unix seconds.
+        now: u64,
+        /// `now - timestamp`.
+        age: u64,
+        /// The greatest age allowed.
+        max_age: u64,
+    },
+    /// A market or price-round input of the context is invalid.
+    #[error("{}{what}: {source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Input {
+        /// `market` or `prices`.
+        what: &'static str,
+        /// The file it was read from, if any.
+        path: Option<PathBuf>,
+        /// What is wrong with it.
+        source: InputError,
+    },
+    /// A file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// Verifier keys could not be built.
     #[error(transparent)]
     Keys(#[from] KeyError),
 }
 
 impl VerifyError {
-    /// True when the input could not be parsed at all (as opposed to a proof that was read and
-    /// found invalid or not matching).
+    /// True when an input could not be read or parsed at all (the proof file or a context
+    /// file), or the context needed for this proof was not given; as opposed to a proof that
+    /// was read and found invalid or not about the given context.
     pub fn is_malformed(&self) -> bool {
-        matches!(self, VerifyError::Envelope(_))
+        matches!(
+            self,
+            VerifyError::Envelope(_)
+                | VerifyError::Input { .. }
+                | VerifyError::Read { .. }
+                | VerifyError::MissingContext { .. }
+        )
     }
 }

@@ -1,18 +1,19 @@
-//! The [`Verifier`]: keys for every circuit, single and batch verification.
+//! The [`Verifier`]: keys for every circuit; single and batch verification against a context.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use halo2_proofs::plonk::BatchVerifier;
-use zkliq_circuits::batch::{BatchInstance, BatchShape};
-use zkliq_circuits::commitment::{market_commitment, price_commitment};
+use zkliq_circuits::Shape;
 use zkliq_circuits::field::{self, Fp};
 use zkliq_circuits::keys::{CircuitShape, Curve, Fingerprint, Params, ParamsStore, VerifierKey};
 use zkliq_circuits::proof::{self, VerifyError as ProofError};
-use zkliq_circuits::{Claim, Instance, Market, PriceRound, Shape};
+use zkliq_circuits::tree::TreeFormat;
 
+use crate::context::{Context, Round};
 use crate::envelope::{AnyEnvelope, ProofEnvelope, StateProofEnvelope};
 use crate::error::VerifyError;
+use crate::verdict::{HealthVerdict, LeafClaim, RoundInfo, StateVerdict, Verdict};
 
 /// Verifies zkliq proofs. Build one and reuse it: parameters and keys are derived on first use
 /// of each circuit (tens of milliseconds for health proofs, seconds for large batches) and kept.
@@ -22,145 +23,114 @@ pub struct Verifier {
     keys: Mutex<Vec<(CircuitShape, Arc<VerifierKey>)>>,
 }
 
-/// A health proof that verified, and what it proves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
-    /// The circuit shape.
-    pub shape: Shape,
-    /// The public inputs, now known to be proven.
-    pub instance: Instance,
+/// A proof whose cryptography was checked but whose public inputs were compared with nothing
+/// ([`Verifier::verify_unbound`]). It says "*some* market, round and account (or root) satisfy
+/// this claim": anyone can make such a proof for a market or prices they invent. For tools
+/// that inspect proofs; never act on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unbound {
+    /// The envelope, whose public inputs the proof is valid for.
+    pub envelope: AnyEnvelope,
 }
 
-/// A state proof (batch or membership) that verified, and what it proves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifiedState {
-    /// The batch shape.
-    pub shape: BatchShape,
-    /// The public inputs, now known to be proven: each claimed leaf satisfies its claim, for the
-    /// account committed at that leaf of the tree with this root.
-    pub instance: BatchInstance,
-}
-
-/// Either kind of verified proof.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AnyVerified {
-    /// A health proof.
-    Health(Verified),
-    /// A state proof.
-    State(VerifiedState),
-}
-
-fn check_market(shape: Shape, commitment: Fp, market: &Market) -> Result<(), VerifyError> {
+fn check_market(shape: Shape, commitment: Fp, round: &Round) -> Result<(), VerifyError> {
+    let market = round.market();
     if market.shape() != shape {
         return Err(VerifyError::ShapeMismatch {
             expected: market.shape(),
             found: shape,
         });
     }
-    let expected = market_commitment(market);
-    if expected != commitment {
+    if round.market_commitment() != commitment {
         return Err(VerifyError::MarketMismatch {
-            expected: field::to_hex(&expected),
+            expected: field::to_hex(&round.market_commitment()),
             found: field::to_hex(&commitment),
         });
     }
     Ok(())
 }
 
-fn check_prices(
+/// Checks the proof's market and price commitments against the round, and the round's age.
+fn check_round(
     shape: Shape,
     market_commitment: Fp,
-    commitment: Fp,
-    market: &Market,
-    prices: &PriceRound,
+    price_commitment: Fp,
+    round: &Round,
 ) -> Result<(), VerifyError> {
-    check_market(shape, market_commitment, market)?;
-    let expected = price_commitment(market, prices);
-    if expected != commitment {
+    check_market(shape, market_commitment, round)?;
+    if round.price_commitment() != price_commitment {
         return Err(VerifyError::PricesMismatch {
+            expected: field::to_hex(&round.price_commitment()),
+            found: field::to_hex(&price_commitment),
+        });
+    }
+    round.check_fresh()
+}
+
+fn check_root(expected: Fp, found: Fp) -> Result<(), VerifyError> {
+    if expected != found {
+        return Err(VerifyError::RootMismatch {
             expected: field::to_hex(&expected),
-            found: field::to_hex(&commitment),
+            found: field::to_hex(&found),
         });
     }
     Ok(())
 }
 
-impl Verified {
-    /// The proven claim.
-    pub fn claim(&self) -> Claim {
-        self.instance.claim
+/// The context checks of a health proof; the verdict it yields if the proof also verifies.
+fn health_verdict(
+    envelope: &ProofEnvelope,
+    round: &Round,
+    account: Option<Fp>,
+) -> Result<HealthVerdict, VerifyError> {
+    let i = &envelope.instance;
+    check_round(
+        envelope.shape,
+        i.market_commitment,
+        i.price_commitment,
+        round,
+    )?;
+    if let Some(expected) = account.filter(|a| *a != i.account_commitment) {
+        return Err(VerifyError::AccountMismatch {
+            expected: field::to_hex(&expected),
+            found: field::to_hex(&i.account_commitment),
+        });
     }
-
-    /// Checks the proof is about `market` (its commitment and shape).
-    pub fn check_market(&self, market: &Market) -> Result<(), VerifyError> {
-        check_market(self.shape, self.instance.market_commitment, market)
-    }
-
-    /// Checks the proof is at price round `prices` of `market` (and about `market`).
-    pub fn check_prices(&self, market: &Market, prices: &PriceRound) -> Result<(), VerifyError> {
-        let i = &self.instance;
-        check_prices(
-            self.shape,
-            i.market_commitment,
-            i.price_commitment,
-            market,
-            prices,
-        )
-    }
-
-    /// Checks the proof is about the account with this commitment.
-    pub fn check_account(&self, account_commitment: Fp) -> Result<(), VerifyError> {
-        if account_commitment != self.instance.account_commitment {
-            return Err(VerifyError::AccountMismatch {
-                expected: field::to_hex(&account_commitment),
-                found: field::to_hex(&self.instance.account_commitment),
-            });
-        }
-        Ok(())
-    }
+    Ok(HealthVerdict {
+        claim: i.claim,
+        shape: envelope.shape.assets(),
+        account_commitment: i.account_commitment,
+        account_checked: account.is_some(),
+        round: RoundInfo::new(round),
+    })
 }
 
-impl VerifiedState {
-    /// `(leaf index, claim)` for every leaf the proof makes a claim about.
-    pub fn claimed(&self) -> impl Iterator<Item = (u64, Claim)> + '_ {
-        self.instance.claimed()
-    }
-
-    /// The proven claim about leaf `index`, if the proof makes one.
-    pub fn claim_at(&self, index: u64) -> Option<Claim> {
-        self.instance
+/// The context checks of a state proof; the verdict it yields if the proof also verifies.
+fn state_verdict(
+    envelope: &StateProofEnvelope,
+    round: &Round,
+    root: Fp,
+) -> Result<StateVerdict, VerifyError> {
+    let i = &envelope.instance;
+    let shape = envelope.shape;
+    check_round(shape.assets, i.market_commitment, i.price_commitment, round)?;
+    check_root(root, i.root)?;
+    Ok(StateVerdict {
+        root: i.root,
+        format: match shape.tree.format() {
+            TreeFormat::V1 => 1,
+            TreeFormat::V2 => 2,
+        },
+        depth: shape.tree.depth(),
+        shape: shape.assets.assets(),
+        positions: shape.positions(),
+        leaves: [i.leaf_index(0), i.leaf_index(shape.positions() - 1)],
+        claims: i
             .claimed()
-            .find(|(i, _)| *i == index)
-            .map(|(_, c)| c)
-    }
-
-    /// Checks the proof is about `market` (its commitment and asset shape).
-    pub fn check_market(&self, market: &Market) -> Result<(), VerifyError> {
-        check_market(self.shape.assets, self.instance.market_commitment, market)
-    }
-
-    /// Checks the proof is at price round `prices` of `market` (and about `market`).
-    pub fn check_prices(&self, market: &Market, prices: &PriceRound) -> Result<(), VerifyError> {
-        let i = &self.instance;
-        check_prices(
-            self.shape.assets,
-            i.market_commitment,
-            i.price_commitment,
-            market,
-            prices,
-        )
-    }
-
-    /// Checks the proof is against the state root `root`.
-    pub fn check_root(&self, root: Fp) -> Result<(), VerifyError> {
-        if root != self.instance.root {
-            return Err(VerifyError::RootMismatch {
-                expected: field::to_hex(&root),
-                found: field::to_hex(&self.instance.root),
-            });
-        }
-        Ok(())
-    }
+            .map(|(leaf, claim)| LeafClaim { leaf, claim })
+            .collect(),
+        round: RoundInfo::new(round),
+    })
 }
 
 /// The outcome of verifying many proofs at once: one result per proof, in input order.
@@ -185,18 +155,15 @@ impl<T> BatchReport<T> {
     }
 }
 
-/// What verification needs from an envelope of either kind.
+/// What verification needs from an envelope of any kind.
 trait Item {
-    type Verified;
     fn circuit(&self) -> CircuitShape;
     fn fingerprint(&self) -> Fingerprint;
     fn proof(&self) -> &[u8];
     fn column(&self) -> Vec<Fp>;
-    fn verified(&self) -> Self::Verified;
 }
 
 impl Item for ProofEnvelope {
-    type Verified = Verified;
     fn circuit(&self) -> CircuitShape {
         CircuitShape::Health(self.shape)
     }
@@ -209,16 +176,9 @@ impl Item for ProofEnvelope {
     fn column(&self) -> Vec<Fp> {
         self.instance.to_column()
     }
-    fn verified(&self) -> Verified {
-        Verified {
-            shape: self.shape,
-            instance: self.instance,
-        }
-    }
 }
 
 impl Item for StateProofEnvelope {
-    type Verified = VerifiedState;
     fn circuit(&self) -> CircuitShape {
         CircuitShape::Batch(self.shape)
     }
@@ -230,12 +190,6 @@ impl Item for StateProofEnvelope {
     }
     fn column(&self) -> Vec<Fp> {
         self.instance.to_column()
-    }
-    fn verified(&self) -> VerifiedState {
-        VerifiedState {
-            shape: self.shape,
-            instance: self.instance.clone(),
-        }
     }
 }
 
@@ -276,37 +230,79 @@ impl Verifier {
         Ok(key)
     }
 
-    /// Parses and verifies a health proof envelope. Never panics, whatever the bytes.
-    pub fn verify_json(&self, bytes: &[u8]) -> Result<Verified, VerifyError> {
-        self.verify(&ProofEnvelope::from_json(bytes)?)
-    }
-
-    /// Parses and verifies a proof of either kind. Never panics, whatever the bytes.
-    pub fn verify_any_json(&self, bytes: &[u8]) -> Result<AnyVerified, VerifyError> {
+    /// Verifies a proof file of any kind against `context`: a health proof against its round
+    /// (and account commitment, if given), a state proof against its round and root (required).
+    /// Never panics, whatever the bytes.
+    pub fn verify(&self, bytes: &[u8], context: &Context<'_>) -> Result<Verdict, VerifyError> {
         match AnyEnvelope::from_json(bytes)? {
-            AnyEnvelope::Health(e) => self.verify(&e).map(AnyVerified::Health),
-            AnyEnvelope::State(e) => self.verify_state(&e).map(AnyVerified::State),
+            AnyEnvelope::Health(e) => self
+                .verify_health(&e, context.round, context.account)
+                .map(Verdict::Health),
+            AnyEnvelope::State(e) => {
+                let root = context.root.ok_or(VerifyError::MissingContext {
+                    what: "root",
+                    kind: "a state proof",
+                })?;
+                self.verify_state(&e, context.round, root)
+                    .map(Verdict::State)
+            }
         }
     }
 
-    /// Verifies a health proof: its key fingerprint, its exact length and the proof.
-    pub fn verify(&self, envelope: &ProofEnvelope) -> Result<Verified, VerifyError> {
-        self.verify_item(envelope)
+    /// [`Verifier::verify`] on a file.
+    pub fn verify_file(
+        &self,
+        path: impl AsRef<Path>,
+        context: &Context<'_>,
+    ) -> Result<Verdict, VerifyError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| VerifyError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.verify(&bytes, context)
     }
 
-    /// Verifies a state (batch or membership) proof: fingerprint, length and the proof.
+    /// Verifies a health proof about `round`, and about the account with commitment `account`
+    /// if given. `Ok` only if the proof verifies and every public input matches.
+    pub fn verify_health(
+        &self,
+        envelope: &ProofEnvelope,
+        round: &Round,
+        account: Option<Fp>,
+    ) -> Result<HealthVerdict, VerifyError> {
+        let verdict = health_verdict(envelope, round, account)?;
+        self.check_proof(envelope)?;
+        Ok(verdict)
+    }
+
+    /// Verifies a state (batch or membership) proof against the published `root`, at `round`.
     pub fn verify_state(
         &self,
         envelope: &StateProofEnvelope,
-    ) -> Result<VerifiedState, VerifyError> {
-        self.verify_item(envelope)
+        round: &Round,
+        root: Fp,
+    ) -> Result<StateVerdict, VerifyError> {
+        let verdict = state_verdict(envelope, round, root)?;
+        self.check_proof(envelope)?;
+        Ok(verdict)
     }
 
-    fn verify_item<E: Item>(&self, envelope: &E) -> Result<E::Verified, VerifyError> {
+    /// Checks only that the proof verifies against the public inputs it carries, *not* what
+    /// they are about. For tools that inspect proofs; a verdict needs [`Verifier::verify`].
+    pub fn verify_unbound(&self, bytes: &[u8]) -> Result<Unbound, VerifyError> {
+        let envelope = AnyEnvelope::from_json(bytes)?;
+        match &envelope {
+            AnyEnvelope::Health(e) => self.check_proof(e)?,
+            AnyEnvelope::State(e) => self.check_proof(e)?,
+        }
+        Ok(Unbound { envelope })
+    }
+
+    fn check_proof<E: Item>(&self, envelope: &E) -> Result<(), VerifyError> {
         let (params, key) = self.precheck(envelope)?;
         proof::verify_column(&params, &key, &envelope.column(), envelope.proof())
-            .map_err(from_proof)?;
-        Ok(envelope.verified())
+            .map_err(from_proof)
     }
 
     /// Checks everything but the cryptography (fingerprint and length); returns the
@@ -329,27 +325,39 @@ impl Verifier {
         Ok((params, key))
     }
 
-    /// Verifies many health proofs at once with halo2's batch verifier (one multi-scalar
-    /// multiplication per shape instead of one per proof), and reports which proofs fail: when
-    /// a batch fails it is split in halves until the invalid proofs are isolated.
+    /// Verifies many health proofs about `round` at once with halo2's batch verifier (one
+    /// multi-scalar multiplication per shape instead of one per proof), and reports which
+    /// proofs fail: when a batch fails it is split in halves until the invalid proofs are
+    /// isolated.
     ///
     /// No input bytes can make this panic, but halo2's batch verifier draws its random factors
     /// from the operating system and panics if the OS random number generator fails.
-    pub fn verify_batch(&self, envelopes: &[ProofEnvelope]) -> BatchReport<Verified> {
-        self.verify_many(envelopes)
+    pub fn verify_health_batch(
+        &self,
+        envelopes: &[ProofEnvelope],
+        round: &Round,
+    ) -> BatchReport<HealthVerdict> {
+        self.verify_many(envelopes, |e| health_verdict(e, round, None))
     }
 
-    /// [`Verifier::verify_batch`] for state proofs.
+    /// [`Verifier::verify_health_batch`] for state proofs against one published `root`.
     pub fn verify_state_batch(
         &self,
         envelopes: &[StateProofEnvelope],
-    ) -> BatchReport<VerifiedState> {
-        self.verify_many(envelopes)
+        round: &Round,
+        root: Fp,
+    ) -> BatchReport<StateVerdict> {
+        self.verify_many(envelopes, |e| state_verdict(e, round, root))
     }
 
-    fn verify_many<E: Item>(&self, envelopes: &[E]) -> BatchReport<E::Verified> {
-        let mut results: Vec<Option<Result<E::Verified, VerifyError>>> =
+    fn verify_many<E: Item, V>(
+        &self,
+        envelopes: &[E],
+        verdict: impl Fn(&E) -> Result<V, VerifyError>,
+    ) -> BatchReport<V> {
+        let mut results: Vec<Option<Result<V, VerifyError>>> =
             envelopes.iter().map(|_| None).collect();
+        let mut pending: Vec<Option<V>> = envelopes.iter().map(|_| None).collect();
         type Group = (
             CircuitShape,
             Arc<Params<Curve>>,
@@ -358,9 +366,10 @@ impl Verifier {
         );
         let mut groups: Vec<Group> = Vec::new();
         for (i, envelope) in envelopes.iter().enumerate() {
-            match self.precheck(envelope) {
+            match verdict(envelope).and_then(|v| self.precheck(envelope).map(|pk| (v, pk))) {
                 Err(e) => results[i] = Some(Err(e)),
-                Ok((params, key)) => {
+                Ok((v, (params, key))) => {
+                    pending[i] = Some(v);
                     let shape = envelope.circuit();
                     match groups.iter_mut().find(|(s, ..)| *s == shape) {
                         Some((.., group)) => group.push(i),
@@ -377,17 +386,16 @@ impl Verifier {
             let mut valid = vec![false; group.len()];
             bisect(&params, &key, &items, &mut valid);
             for (i, ok) in group.into_iter().zip(valid) {
-                results[i] = Some(if ok {
-                    Ok(envelopes[i].verified())
-                } else {
-                    Err(VerifyError::Invalid)
+                results[i] = Some(match (ok, pending[i].take()) {
+                    (true, Some(v)) => Ok(v),
+                    _ => Err(VerifyError::Invalid),
                 });
             }
         }
         BatchReport {
             results: results
                 .into_iter()
-                .map(|r| r.expect("every proof has a result"))
+                .map(|r| r.unwrap_or(Err(VerifyError::Invalid)))
                 .collect(),
         }
     }
@@ -429,6 +437,8 @@ fn from_proof(e: ProofError) -> VerifyError {
             expected,
             found,
         },
-        ProofError::Invalid => VerifyError::Invalid,
+        // The verifier builds columns from typed instances of the key's shape: a wrong length
+        // cannot arise here, and would be an invalid proof if it did.
+        ProofError::Invalid | ProofError::InstanceLength { .. } => VerifyError::Invalid,
     }
 }

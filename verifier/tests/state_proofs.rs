@@ -1,6 +1,8 @@
 //! State proofs (batch and membership) through the verifier library: stored proofs still
-//! verify, every field of the envelope is checked, batches name their failing proofs.
-//! Regenerate the stored ones on purpose with `ZKLIQ_REGENERATE_FIXTURES=1`.
+//! verify (format 2, and the legacy format 1 of earlier releases), every field of the envelope
+//! is checked, batches name their failing proofs, a root binds its market.
+//! Regenerate the stored format-2 ones on purpose with `ZKLIQ_REGENERATE_FIXTURES=1`; the
+//! format-1 ones in `fixtures/proofs/v1/` are frozen: they are what an earlier release wrote.
 
 mod common;
 
@@ -8,11 +10,13 @@ use std::path::PathBuf;
 
 use ff::Field;
 use zkliq_circuits::batch::{BatchShape, BatchWitness, SlotClaim};
-use zkliq_circuits::commitment::account_commitment;
+use zkliq_circuits::commitment::{account_commitment, market_commitment};
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
-use zkliq_circuits::tree::{self, EmptyTree, MemoryStore};
-use zkliq_circuits::{Account, Fp, Market, PriceRound, proof, reference};
-use zkliq_verifier::{EnvelopeError, StateProofEnvelope, Verifier, VerifyError};
+use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
+use zkliq_circuits::{Account, Asset, Fp, Market, PriceRound, proof, reference};
+use zkliq_verifier::{
+    Context, EnvelopeError, Round, StateProofEnvelope, Verdict, Verifier, VerifyError,
+};
 
 /// A small state: the aave scenario accounts at leaves 40.., the rest empty.
 struct Scene {
@@ -21,12 +25,13 @@ struct Scene {
     accounts: Vec<Account>,
     store: MemoryStore,
     empty: EmptyTree,
+    /// The published root.
     root: Fp,
 }
 
 const FIRST_LEAF: u64 = 40;
 
-fn scene() -> Scene {
+fn scene(tree: TreeSpec) -> Scene {
     let aave: Vec<common::Loaded> = common::scenarios()
         .into_iter()
         .filter(|s| s.market.name() == "aave-v3-like-4")
@@ -39,21 +44,25 @@ fn scene() -> Scene {
         .prices
         .clone();
     let accounts: Vec<Account> = aave.iter().map(|s| s.account.clone()).collect();
-    let empty = EmptyTree::new(market.shape());
+    let empty = EmptyTree::new(market.shape(), tree);
     let mut store = MemoryStore::default();
     let leaves = accounts
         .iter()
         .enumerate()
         .map(|(i, a)| (FIRST_LEAF + i as u64, account_commitment(&market, a)));
-    let root = tree::update(&mut store, &empty, leaves).unwrap();
+    let tree_root = tree::update(&mut store, &empty, leaves).unwrap();
     Scene {
+        root: tree.publish(market_commitment(&market), tree_root),
         market,
         prices: crash,
         accounts,
         store,
         empty,
-        root,
     }
+}
+
+fn round(scene: &Scene) -> Round {
+    Round::new(scene.market.clone(), scene.prices.clone())
 }
 
 fn path(name: &str) -> PathBuf {
@@ -68,53 +77,85 @@ const STORED: [(&str, u32, u64); 2] = [
     ("state-member", 0, FIRST_LEAF + 1),
 ];
 
+/// The witness of subtree `subtree` of height `height` of the scene, claiming the truth about
+/// every occupied position.
+fn witness(scene: &mut Scene, height: u32, subtree: u64) -> BatchWitness {
+    let shape = BatchShape::in_tree(scene.market.shape(), height, scene.empty.spec()).unwrap();
+    let first = subtree << height;
+    let accounts: Vec<Option<&Account>> = (0..shape.positions() as u64)
+        .map(|j| {
+            (first + j)
+                .checked_sub(FIRST_LEAF)
+                .and_then(|i| scene.accounts.get(i as usize))
+        })
+        .collect();
+    let claims: Vec<SlotClaim> = accounts
+        .iter()
+        .map(|a| match a {
+            Some(a) => SlotClaim::Is(reference::evaluate(&scene.market, &scene.prices, a).claim()),
+            None => SlotClaim::None,
+        })
+        .collect();
+    let siblings = tree::path(&mut scene.store, &scene.empty, height, subtree).unwrap();
+    BatchWitness::new(
+        shape,
+        &scene.market,
+        &scene.prices,
+        &accounts,
+        &claims,
+        subtree,
+        siblings,
+    )
+}
+
+fn prove(witness: BatchWitness) -> StateProofEnvelope {
+    static STORE: std::sync::OnceLock<ParamsStore> = std::sync::OnceLock::new();
+    let store = STORE.get_or_init(ParamsStore::in_memory);
+    let instance = witness.instance().unwrap();
+    let params = store.get(witness.shape.k()).unwrap();
+    let key = ProverKey::build(&params, witness.shape).unwrap();
+    let bytes = proof::prove_batch_witness(&params, &key, witness, &instance.to_column()).unwrap();
+    StateProofEnvelope::new(key.verifier(), instance, bytes)
+}
+
 fn regenerate(scene: &mut Scene) {
-    let params_store = ParamsStore::in_memory();
     for (name, height, subtree) in STORED {
-        let shape = BatchShape::new(scene.market.shape(), height).unwrap();
-        let first = subtree << height;
-        let accounts: Vec<Option<&Account>> = (0..shape.positions() as u64)
-            .map(|j| {
-                (first + j)
-                    .checked_sub(FIRST_LEAF)
-                    .and_then(|i| scene.accounts.get(i as usize))
-            })
-            .collect();
-        let claims: Vec<SlotClaim> = accounts
-            .iter()
-            .map(|a| match a {
-                Some(a) => {
-                    SlotClaim::Is(reference::evaluate(&scene.market, &scene.prices, a).claim())
-                }
-                None => SlotClaim::None,
-            })
-            .collect();
-        let siblings = tree::path(&mut scene.store, &scene.empty, height, subtree).unwrap();
-        let witness = BatchWitness::new(
-            shape,
-            &scene.market,
-            &scene.prices,
-            &accounts,
-            &claims,
-            subtree,
-            siblings,
+        let w = witness(scene, height, subtree);
+        assert_eq!(w.instance().unwrap().root, scene.root);
+        std::fs::write(path(name), prove(w).to_json()).unwrap();
+    }
+    std::fs::write(
+        root_file(""),
+        format!("{}\n", zkliq_verifier::to_hex(&scene.root)),
+    )
+    .unwrap();
+}
+
+/// The published root the stored proofs of `prefix` are against (for the CLI and CI).
+fn root_file(prefix: &str) -> PathBuf {
+    common::fixtures()
+        .join("proofs")
+        .join(format!("{prefix}state-root.txt"))
+}
+
+#[test]
+fn the_stored_roots_are_the_scenes() {
+    for (tree, prefix) in [(TreeSpec::DEFAULT, ""), (TreeSpec::LEGACY, "v1/")] {
+        let text = std::fs::read_to_string(root_file(prefix)).unwrap();
+        assert_eq!(
+            zkliq_verifier::from_hex(text.trim()).unwrap(),
+            scene(tree).root,
+            "{prefix}state-root.txt"
         );
-        let instance = witness.instance().unwrap();
-        assert_eq!(instance.root, scene.root);
-        let params = params_store.get(shape.k()).unwrap();
-        let key = ProverKey::build(&params, shape).unwrap();
-        let bytes =
-            proof::prove_batch_witness(&params, &key, witness, &instance.to_column()).unwrap();
-        let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
-        std::fs::write(path(name), envelope.to_json()).unwrap();
     }
 }
 
-fn stored() -> Vec<StateProofEnvelope> {
+fn stored(prefix: &str) -> Vec<StateProofEnvelope> {
     STORED
         .iter()
         .map(|(name, ..)| {
-            let bytes = std::fs::read(path(name)).unwrap_or_else(|e| {
+            let name = format!("{prefix}{name}");
+            let bytes = std::fs::read(path(&name)).unwrap_or_else(|e| {
                 panic!("{name}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)")
             });
             StateProofEnvelope::from_json(&bytes).unwrap()
@@ -122,56 +163,158 @@ fn stored() -> Vec<StateProofEnvelope> {
         .collect()
 }
 
+fn verifier() -> &'static Verifier {
+    static V: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
+    V.get_or_init(Verifier::new)
+}
+
 #[test]
 fn stored_state_proofs_verify_against_the_scene() {
-    let mut scene = scene();
+    let mut scene = scene(TreeSpec::DEFAULT);
     if std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
         regenerate(&mut scene);
     }
-    let verifier = Verifier::new();
-    for envelope in stored() {
+    let round = round(&scene);
+    for envelope in stored("") {
         assert_eq!(
             StateProofEnvelope::from_json(envelope.to_json().as_bytes()).unwrap(),
             envelope
         );
-        let verified = verifier.verify_state(&envelope).unwrap();
-        verified.check_root(scene.root).unwrap();
-        verified.check_prices(&scene.market, &scene.prices).unwrap();
-        assert!(verified.claimed().count() > 0);
-        for (leaf, claim) in verified.claimed() {
-            let account = &scene.accounts[(leaf - FIRST_LEAF) as usize];
+        assert!(
+            envelope
+                .to_json()
+                .contains("\"format\": \"zkliq-state-proof/2\"")
+        );
+        let verified = verifier()
+            .verify_state(&envelope, &round, scene.root)
+            .unwrap();
+        assert!(verified.root_binds_market());
+        assert!(!verified.claims().is_empty());
+        for c in verified.claims() {
+            let account = &scene.accounts[(c.leaf - FIRST_LEAF) as usize];
             assert_eq!(
-                claim,
+                c.claim,
                 reference::evaluate(&scene.market, &scene.prices, account).claim()
             );
         }
         assert!(matches!(
-            verified.check_root(scene.root + Fp::ONE),
+            verifier().verify_state(&envelope, &round, scene.root + Fp::ONE),
             Err(VerifyError::RootMismatch { .. })
         ));
     }
 }
 
 #[test]
+fn legacy_format_1_proofs_still_verify_with_their_root() {
+    let scene = scene(TreeSpec::LEGACY);
+    let round = round(&scene);
+    for envelope in stored("v1/") {
+        assert!(envelope.shape.is_legacy());
+        // The file round-trips byte for byte: nothing about format 1 changed.
+        let name = if envelope.shape.positions() == 8 {
+            "v1/state-batch-8"
+        } else {
+            "v1/state-member"
+        };
+        assert_eq!(
+            envelope.to_json().as_bytes(),
+            std::fs::read(path(name)).unwrap().as_slice()
+        );
+        let verified = verifier()
+            .verify_state(&envelope, &round, scene.root)
+            .unwrap();
+        assert!(!verified.root_binds_market());
+        assert_eq!(verified.depth(), 32);
+        for c in verified.claims() {
+            let account = &scene.accounts[(c.leaf - FIRST_LEAF) as usize];
+            assert_eq!(
+                c.claim,
+                reference::evaluate(&scene.market, &scene.prices, account).claim()
+            );
+        }
+        // Through the any-kind entry point too, with the root required.
+        let bytes = std::fs::read(path(name)).unwrap();
+        assert!(matches!(
+            verifier().verify(&bytes, &Context::new(&round)),
+            Err(VerifyError::MissingContext { what: "root", .. })
+        ));
+        assert!(matches!(
+            verifier().verify(&bytes, &Context::new(&round).root(scene.root)),
+            Ok(Verdict::State(_))
+        ));
+    }
+}
+
+/// The same weights for every asset: a market of the aave shape with other rules.
+fn other_market(m: &Market) -> Market {
+    let assets: Vec<Asset> = m
+        .assets()
+        .iter()
+        .map(|a| Asset {
+            weight_bps: 10_000,
+            ..a.clone()
+        })
+        .collect();
+    Market::new("invented", 1, assets).unwrap()
+}
+
+#[test]
+fn a_format_2_root_binds_its_market_and_a_legacy_root_does_not() {
+    for tree in [TreeSpec::DEFAULT, TreeSpec::LEGACY] {
+        let mut scene = scene(tree);
+        let honest_root = scene.root;
+        // Reinterpret the operator's balances under an invented market of the same shape.
+        let invented = other_market(&scene.market);
+        let prices = PriceRound::new(
+            &invented,
+            scene.prices.round(),
+            scene.prices.timestamp(),
+            scene.prices.decimals(),
+            scene.prices.prices().to_vec(),
+        )
+        .unwrap();
+        scene.market = invented.clone();
+        scene.prices = prices.clone();
+        let envelope = prove(witness(&mut scene, 0, FIRST_LEAF + 1));
+        let round = Round::new(invented, prices);
+        let result = verifier().verify_state(&envelope, &round, honest_root);
+        match tree.format() {
+            // The proof's root is H(invented market, tree root), not the published one.
+            zkliq_circuits::tree::TreeFormat::V2 => assert!(
+                matches!(result, Err(VerifyError::RootMismatch { .. })),
+                "{result:?}"
+            ),
+            // Format 1 cannot tell: the reason format 2 exists.
+            zkliq_circuits::tree::TreeFormat::V1 => {
+                assert!(!result.unwrap().root_binds_market())
+            }
+        }
+    }
+}
+
+#[test]
 fn tampered_state_proofs_fail_with_their_own_error() {
-    let verifier = Verifier::new();
-    let batch = &stored()[0];
+    let scene = scene(TreeSpec::DEFAULT);
+    let round = round(&scene);
+    let root = scene.root;
+    let verifier = verifier();
+    let batch = &stored("")[0];
     let mut e = batch.clone();
     e.fingerprint.0[3] ^= 1;
     assert!(matches!(
-        verifier.verify_state(&e),
+        verifier.verify_state(&e, &round, root),
         Err(VerifyError::FingerprintMismatch { .. })
     ));
     let mut e = batch.clone();
     e.proof.push(1);
     assert!(matches!(
-        verifier.verify_state(&e),
+        verifier.verify_state(&e, &round, root),
         Err(VerifyError::Length { .. })
     ));
     let mut e = batch.clone();
     e.instance.root += Fp::ONE;
     assert!(matches!(
-        verifier.verify_state(&e),
+        verifier.verify_state(&e, &round, e.instance.root),
         Err(VerifyError::Invalid)
     ));
 
@@ -181,7 +324,7 @@ fn tampered_state_proofs_fail_with_their_own_error() {
     assert_ne!(dropped, text);
     let e = StateProofEnvelope::from_json(dropped.as_bytes()).unwrap();
     assert!(matches!(
-        verifier.verify_state(&e),
+        verifier.verify_state(&e, &round, root),
         Err(VerifyError::Invalid)
     ));
 
@@ -223,26 +366,47 @@ fn tampered_state_proofs_fail_with_their_own_error() {
         }
     ));
     assert!(matches!(
-        bad("zkliq-state-proof/1", "zkliq-proof/1"),
+        bad("zkliq-state-proof/2", "zkliq-proof/1"),
+        EnvelopeError::WrongKind { .. }
+    ));
+    assert!(matches!(
+        bad("zkliq-state-proof/2", "zkliq-state-proof/9"),
         EnvelopeError::Format { .. }
     ));
+    // Format 2 needs a depth; format 1 must not have one.
+    assert!(matches!(
+        bad("\"depth\": 32", "\"depth\": 33"),
+        EnvelopeError::Field { field: "depth", .. }
+    ));
+    assert!(matches!(
+        bad("zkliq-state-proof/2", "zkliq-state-proof/1"),
+        EnvelopeError::Field { field: "depth", .. }
+    ));
+    // A health-proof reader names the right call for a state proof.
+    let err = zkliq_verifier::ProofEnvelope::from_json(text.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("Verifier::verify_state"), "{err}");
 
     // Many at once: the bad ones are named.
-    let mut many: Vec<StateProofEnvelope> = (0..3).flat_map(|_| stored()).collect();
+    let mut many: Vec<StateProofEnvelope> = (0..3).flat_map(|_| stored("")).collect();
     many[2].instance.price_commitment += Fp::ONE;
     many[5].proof[7] ^= 0x10;
-    let report = verifier.verify_state_batch(&many);
+    let report = verifier.verify_state_batch(&many, &round, root);
     assert_eq!(
         report.failures().map(|(i, _)| i).collect::<Vec<_>>(),
         vec![2, 5]
     );
+    assert!(matches!(
+        report.results[2],
+        Err(VerifyError::PricesMismatch { .. })
+    ));
+    assert!(matches!(report.results[5], Err(VerifyError::Invalid)));
 }
 
 #[test]
 fn a_claim_outside_the_batch_is_rejected_by_the_parser_not_trusted() {
     // Claims name leaves; the instance maps them to positions. A claim about a leaf outside the
     // batch cannot be represented.
-    let text = stored()[0].to_json();
+    let text = stored("")[0].to_json();
     let outside = text.replacen("\"index\": 40", "\"index\": 48", 1);
     assert!(matches!(
         StateProofEnvelope::from_json(outside.as_bytes()),
@@ -260,15 +424,19 @@ proptest::proptest! {
     /// garbling left an equivalent envelope (e.g. whitespace).
     #[test]
     fn garbled_state_proofs_never_panic(edits in proptest::collection::vec((0usize..8000, proptest::prelude::any::<u8>()), 1..5)) {
-        static VERIFIER: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
-        let verifier = VERIFIER.get_or_init(Verifier::new);
-        let original = stored().remove(1);
+        static SCENE: std::sync::OnceLock<(Round, Fp)> = std::sync::OnceLock::new();
+        let (round, root) = SCENE.get_or_init(|| {
+            let scene = scene(TreeSpec::DEFAULT);
+            (self::round(&scene), scene.root)
+        });
+        let original = stored("").remove(1);
         let mut bytes = original.to_json().into_bytes();
         for (at, byte) in edits {
             let at = at % bytes.len();
             bytes[at] = byte;
         }
         let same = StateProofEnvelope::from_json(&bytes).ok().as_ref() == Some(&original);
-        proptest::prop_assert_eq!(verifier.verify_any_json(&bytes).is_ok(), same);
+        let context = Context::new(round).root(*root);
+        proptest::prop_assert_eq!(verifier().verify(&bytes, &context).is_ok(), same);
     }
 }

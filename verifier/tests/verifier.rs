@@ -9,7 +9,7 @@ use ff::Field;
 use proptest::prelude::*;
 use zkliq_circuits::Fp;
 use zkliq_circuits::commitment::account_commitment;
-use zkliq_verifier::{EnvelopeError, ProofEnvelope, Verifier, VerifyError};
+use zkliq_verifier::{Context, EnvelopeError, ProofEnvelope, Round, Verifier, VerifyError};
 
 fn verifier() -> &'static Verifier {
     static V: OnceLock<Verifier> = OnceLock::new();
@@ -118,79 +118,168 @@ fn malformed_envelopes_name_the_field() {
     ));
 }
 
+fn round_of(s: &common::Loaded) -> Round {
+    Round::new(s.market.clone(), s.prices.clone())
+}
+
 #[test]
 fn each_failure_has_its_own_error() {
     let (s, envelope, _) = sample();
     let v = verifier();
-    let verified = v.verify(envelope).unwrap();
+    let round = round_of(s);
+    let verified = v.verify_health(envelope, &round, None).unwrap();
     assert_eq!(verified.claim(), s.claim);
+    assert!(!verified.account_checked());
 
     let mut e = envelope.clone();
     e.fingerprint.0[0] ^= 1;
     assert!(matches!(
-        v.verify(&e),
+        v.verify_health(&e, &round, None),
         Err(VerifyError::FingerprintMismatch { .. })
     ));
 
     let mut e = envelope.clone();
     e.proof.push(0);
-    assert!(matches!(v.verify(&e), Err(VerifyError::Length { .. })));
+    assert!(matches!(
+        v.verify_health(&e, &round, None),
+        Err(VerifyError::Length { .. })
+    ));
     let mut e = envelope.clone();
     e.proof.pop();
-    assert!(matches!(v.verify(&e), Err(VerifyError::Length { .. })));
+    assert!(matches!(
+        v.verify_health(&e, &round, None),
+        Err(VerifyError::Length { .. })
+    ));
 
     let mut e = envelope.clone();
     e.instance.claim = e.instance.claim.negate();
-    assert!(matches!(v.verify(&e), Err(VerifyError::Invalid)));
+    assert!(matches!(
+        v.verify_health(&e, &round, None),
+        Err(VerifyError::Invalid)
+    ));
     let mut e = envelope.clone();
     e.instance.account_commitment += Fp::ONE;
-    assert!(matches!(v.verify(&e), Err(VerifyError::Invalid)));
+    assert!(matches!(
+        v.verify_health(&e, &round, None),
+        Err(VerifyError::Invalid)
+    ));
 
-    // What the proof is about.
+    // What the proof is about: a verdict only for the given market, round and account.
     let others = stored();
     let (other, ..) = others.iter().find(|(o, ..)| o.market != s.market).unwrap();
+    let other_market = Round::new(other.market.clone(), other.prices.clone());
     assert!(matches!(
-        verified.check_market(&other.market),
+        v.verify_health(envelope, &other_market, None),
         Err(VerifyError::ShapeMismatch { .. } | VerifyError::MarketMismatch { .. })
     ));
     let (crash, ..) = others
         .iter()
         .find(|(o, ..)| o.name == "aave-leveraged-crash")
         .unwrap();
-    assert!(matches!(
-        verified.check_prices(&s.market, &crash.prices),
-        Err(VerifyError::PricesMismatch { .. })
-    ));
-    verified.check_prices(&s.market, &s.prices).unwrap();
+    let crash_round = round_of(crash);
+    let err = v.verify_health(envelope, &crash_round, None).unwrap_err();
+    assert!(matches!(err, VerifyError::PricesMismatch { .. }));
+    // Error messages are one line and name the field.
+    let e = err.to_string();
+    assert!(
+        e.starts_with("price_commitment: ") && !e.contains('\n'),
+        "{e}"
+    );
     let (whale, ..) = others
         .iter()
         .find(|(o, ..)| o.name == "aave-whale-crash")
         .unwrap();
     assert!(matches!(
-        verified.check_account(account_commitment(&whale.market, &whale.account)),
+        v.verify_health(
+            envelope,
+            &round,
+            Some(account_commitment(&whale.market, &whale.account))
+        ),
         Err(VerifyError::AccountMismatch { .. })
     ));
-    verified
-        .check_account(account_commitment(&s.market, &s.account))
-        .unwrap();
-    // Error messages are one line and name the field.
-    let e = verified
-        .check_prices(&s.market, &crash.prices)
-        .unwrap_err()
-        .to_string();
+    let mine = account_commitment(&s.market, &s.account);
+    let checked = v.verify_health(envelope, &round, Some(mine)).unwrap();
+    assert!(checked.account_checked());
+    assert_eq!(checked.account_commitment(), mine);
+}
+
+#[test]
+fn freshness_is_checked_against_the_given_time() {
+    let (s, envelope, _) = sample();
+    let t = s.prices.timestamp();
+    let fresh = round_of(s).with_max_age(60, t + 60);
+    let verdict = verifier().verify_health(envelope, &fresh, None).unwrap();
+    assert_eq!(verdict.round().max_age_secs, Some(60));
+    // A round from the future (clock skew) has age 0.
+    let early = round_of(s).with_max_age(0, t - 5);
+    verifier().verify_health(envelope, &early, None).unwrap();
+    let stale = round_of(s).with_max_age(60, t + 61);
+    let err = verifier()
+        .verify_health(envelope, &stale, None)
+        .unwrap_err();
     assert!(
-        e.starts_with("price_commitment: ") && !e.contains('\n'),
-        "{e}"
+        matches!(
+            err,
+            VerifyError::Stale {
+                age: 61,
+                max_age: 60,
+                ..
+            }
+        ),
+        "{err}"
     );
+    assert!(
+        err.to_string().starts_with("timestamp: price round"),
+        "{err}"
+    );
+}
+
+#[test]
+fn verdicts_serialise_for_services() {
+    let (s, envelope, bytes) = sample();
+    let round = round_of(s);
+    let verdict = verifier().verify(bytes, &Context::new(&round)).unwrap();
+    let json = serde_json::to_value(&verdict).unwrap();
+    assert_eq!(json["kind"], "health");
+    assert_eq!(json["claim"], s.claim.as_str());
+    assert_eq!(json["market"], s.market.name());
+    assert_eq!(json["round"], s.prices.round());
+    assert_eq!(
+        json["account_commitment"],
+        zkliq_verifier::to_hex(&envelope.instance.account_commitment)
+    );
+    assert_eq!(json["account_checked"], false);
+}
+
+#[test]
+fn the_unbound_check_is_named_and_says_nothing_about_context() {
+    let (_, envelope, bytes) = sample();
+    let unbound = verifier().verify_unbound(bytes).unwrap();
+    assert_eq!(
+        unbound.envelope,
+        zkliq_verifier::AnyEnvelope::Health(envelope.clone())
+    );
+    let mut forged = envelope.clone();
+    forged.instance.claim = forged.instance.claim.negate();
+    assert!(matches!(
+        verifier().verify_unbound(forged.to_json().as_bytes()),
+        Err(VerifyError::Invalid)
+    ));
 }
 
 #[test]
 fn batch_verification_names_the_failing_proofs() {
     let v = verifier();
-    let mut batch: Vec<ProofEnvelope> = stored().iter().map(|(_, e, _)| e.clone()).collect();
-    // Six more valid ones (duplicates verify too), then three bad ones at known positions.
-    batch.extend(stored().iter().take(6).map(|(_, e, _)| e.clone()));
-    let report = v.verify_batch(&batch);
+    let (s, ..) = sample();
+    let round = round_of(s);
+    let same_round: Vec<ProofEnvelope> = stored()
+        .iter()
+        .filter(|(o, ..)| o.market == s.market && o.prices == s.prices)
+        .map(|(_, e, _)| e.clone())
+        .collect();
+    assert!(!same_round.is_empty());
+    let mut batch: Vec<ProofEnvelope> = (0..4).flat_map(|_| same_round.clone()).collect();
+    let report = v.verify_health_batch(&batch, &round);
     assert!(
         report.all_valid(),
         "{:?}",
@@ -198,11 +287,11 @@ fn batch_verification_names_the_failing_proofs() {
     );
     let n = batch.len();
 
-    let bad = [1, 7, n - 1];
+    let bad = [1, 2, n - 1];
     batch[1].instance.claim = batch[1].instance.claim.negate();
-    batch[7].proof[100] ^= 0x55;
+    batch[2].proof[100] ^= 0x55;
     batch[n - 1].proof.push(0);
-    let report = v.verify_batch(&batch);
+    let report = v.verify_health_batch(&batch, &round);
     let failed: Vec<usize> = report.failures().map(|(i, _)| i).collect();
     assert_eq!(failed, bad);
     assert!(matches!(
@@ -212,10 +301,27 @@ fn batch_verification_names_the_failing_proofs() {
     assert!(matches!(report.results[1], Err(VerifyError::Invalid)));
     for (i, r) in report.results.iter().enumerate() {
         if !bad.contains(&i) {
-            assert_eq!(r.as_ref().unwrap().instance, batch[i].instance);
+            assert_eq!(
+                r.as_ref().unwrap().account_commitment(),
+                batch[i].instance.account_commitment
+            );
         }
     }
-    assert!(v.verify_batch(&[]).all_valid());
+    // A proof about another round fails with its own error, the others still verify.
+    let other: ProofEnvelope = stored()
+        .iter()
+        .find(|(o, ..)| o.prices != s.prices)
+        .map(|(_, e, _)| e.clone())
+        .unwrap();
+    let report = v.verify_health_batch(&[same_round[0].clone(), other], &round);
+    assert!(report.results[0].is_ok());
+    assert!(matches!(
+        report.results[1],
+        Err(VerifyError::PricesMismatch { .. }
+            | VerifyError::MarketMismatch { .. }
+            | VerifyError::ShapeMismatch { .. })
+    ));
+    assert!(v.verify_health_batch(&[], &round).all_valid());
 }
 
 proptest! {
@@ -223,7 +329,9 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        prop_assert!(verifier().verify_json(&bytes).is_err());
+        let (s, ..) = sample();
+        let round = round_of(s);
+        prop_assert!(verifier().verify(&bytes, &Context::new(&round)).is_err());
     }
 
     #[test]
@@ -242,7 +350,8 @@ proptest! {
         if garbled != *bytes {
             // Whitespace edits can leave an equivalent envelope; anything else must fail.
             let same = ProofEnvelope::from_json(&garbled).ok().as_ref() == Some(&sample().1);
-            prop_assert_eq!(verifier().verify_json(&garbled).is_ok(), same);
+            let round = round_of(&sample().0);
+            prop_assert_eq!(verifier().verify(&garbled, &Context::new(&round)).is_ok(), same);
         }
     }
 
@@ -251,6 +360,7 @@ proptest! {
         let (_, envelope, _) = sample();
         let mut forged = envelope.clone();
         forged.proof = seed;
-        prop_assert!(matches!(verifier().verify(&forged), Err(VerifyError::Invalid)));
+        let round = round_of(&sample().0);
+        prop_assert!(matches!(verifier().verify_health(&forged, &round, None), Err(VerifyError::Invalid)));
     }
 }

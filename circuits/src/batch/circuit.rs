@@ -6,6 +6,10 @@
 //! them), the subtree hashed up to its root, and the path from the subtree root to the public
 //! root, whose index bits recompose the public subtree index.
 //!
+//! In a format-2 tree the public root is the market commitment bound to the tree root
+//! ([`crate::hash::bound_root`]), computed here from the same market commitment cell that is
+//! constrained to the public market commitment; format 1 (legacy) publishes the tree root.
+//!
 //! Columns are those of [`crate::circuit`]; the Merkle path gate shares `a0..a3`.
 
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value, floor_planner};
@@ -27,6 +31,7 @@ use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
 };
+use crate::tree::TreeFormat;
 use crate::witness::HealthWitness;
 
 /// Every column and sub-configuration of the batch circuit.
@@ -243,11 +248,12 @@ impl Circuit<Fp> for BatchCircuit {
         }
 
         // The subtree, hashed up to its root.
+        let format = self.shape.tree.format();
         let mut level = leaves;
         while level.len() > 1 {
             level = level
                 .chunks(2)
-                .map(|pair| commit.hash_pair(&mut layouter, &pair[0], &pair[1]))
+                .map(|pair| commit.hash_node(&mut layouter, format, &pair[0], &pair[1]))
                 .collect::<Result<_, _>>()?;
         }
         let subtree_root = &level[0];
@@ -272,7 +278,7 @@ impl Circuit<Fp> for BatchCircuit {
         layouter.constrain_instance(path.index.cell(), config.instance, SUBTREE_INDEX_ROW)?;
         let mut root = None;
         for (i, (left, right)) in path.pairs.iter().enumerate() {
-            let parent = commit.hash_pair(&mut layouter, left, right)?;
+            let parent = commit.hash_node(&mut layouter, format, left, right)?;
             match path.nodes.get(i + 1) {
                 Some(node) => layouter.assign_region(
                     || format!("path node {}", i + 1),
@@ -281,7 +287,13 @@ impl Circuit<Fp> for BatchCircuit {
                 None => root = Some(parent),
             }
         }
-        let root = root.ok_or(Error::Synthesis)?;
+        let tree_root = root.ok_or(Error::Synthesis)?;
+        // Format 2 publishes the market commitment bound to the tree root; format 1 (legacy)
+        // publishes the tree root itself.
+        let root = match format {
+            TreeFormat::V1 => tree_root,
+            TreeFormat::V2 => commit.bind_root(&mut layouter, &market, &tree_root)?,
+        };
         layouter.constrain_instance(root.cell(), config.instance, ROOT_ROW)?;
         Ok(())
     }

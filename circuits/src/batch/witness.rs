@@ -7,7 +7,6 @@ use crate::commitment::AccountOpening;
 use crate::field::Fp;
 use crate::inputs::{Account, Market, PriceRound};
 use crate::instance::Claim;
-use crate::tree;
 use crate::witness::HealthWitness;
 
 /// Everything the prover assigns in a batch circuit. Fields are public so that soundness tests
@@ -23,7 +22,7 @@ pub struct BatchWitness {
     pub claimed: Vec<Fp>,
     /// The subtree's index at its level.
     pub subtree_index: u64,
-    /// Siblings of the subtree root and its ancestors, bottom up (`32 - h` of them).
+    /// Siblings of the subtree root and its ancestors, bottom up (`depth - h` of them).
     pub siblings: Vec<Fp>,
     /// Values computed from the above.
     pub derived: BatchDerived,
@@ -131,7 +130,7 @@ impl BatchWitness {
         let (left, right) = self.derived.path_pairs[level];
         self.derived.path_pairs.truncate(level + 1);
         self.derived.path_nodes.truncate(level);
-        let node = tree::hash_nodes(left, right);
+        let node = self.shape.tree.hash_nodes(left, right);
         self.derived.path_nodes.push(node);
         self.climb(node, level + 1);
     }
@@ -150,7 +149,7 @@ impl BatchWitness {
             let (bit, sibling) = (self.derived.index_bits[i], self.siblings[i]);
             let left = node + bit * (sibling - node);
             let right = node + sibling - left;
-            node = tree::hash_nodes(left, right);
+            node = self.shape.tree.hash_nodes(left, right);
             self.derived.path_pairs.push((left, right));
             self.derived.path_nodes.push(node);
         }
@@ -194,7 +193,7 @@ impl BatchWitness {
                 .last()
                 .expect("non-empty")
                 .chunks(2)
-                .map(|pair| tree::hash_nodes(pair[0], pair[1]))
+                .map(|pair| self.shape.tree.hash_nodes(pair[0], pair[1]))
                 .collect();
             levels.push(next);
         }
@@ -204,19 +203,26 @@ impl BatchWitness {
     /// The instance column this witness implies.
     pub fn public_inputs(&self) -> Vec<Fp> {
         let first = &self.slots[0].public_inputs();
-        let root = *self
-            .derived
-            .path_nodes
-            .last()
-            .expect("the path is never empty");
+        let market_commitment = first[crate::instance::MARKET_COMMITMENT_ROW];
+        let root = self.shape.tree.publish(market_commitment, self.tree_root());
         let mut column = vec![
             root,
-            first[crate::instance::MARKET_COMMITMENT_ROW],
+            market_commitment,
             first[crate::instance::PRICE_COMMITMENT_ROW],
             Fp::from(self.subtree_index),
         ];
         column.extend(self.derived.claims.iter().copied());
         column
+    }
+
+    /// The tree root the path reaches (before binding the market: see
+    /// [`crate::tree::TreeSpec::publish`]).
+    pub fn tree_root(&self) -> Fp {
+        *self
+            .derived
+            .path_nodes
+            .last()
+            .expect("the path is never empty")
     }
 
     /// The typed instance (for honest witnesses).

@@ -14,8 +14,8 @@
 //! [`crate::commitment::hash`].
 
 use ff::Field;
-use halo2_gadgets::poseidon::primitives::{ConstantLength, P128Pow5T3};
-use halo2_gadgets::poseidon::{Hash, Pow5Chip, Pow5Config};
+use halo2_gadgets::poseidon::primitives::{ConstantLength, Domain, P128Pow5T3};
+use halo2_gadgets::poseidon::{Hash, PaddedWord, Pow5Chip, Pow5Config, Sponge};
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Selector};
 use halo2_proofs::poly::Rotation;
@@ -26,6 +26,8 @@ use crate::commitment::{
 };
 use crate::field::{Fp, pow2};
 use crate::gadgets::valuation::ValuationCells;
+use crate::hash::{NodeDomain, RootDomain};
+use crate::tree::TreeFormat;
 
 /// Configuration of the commitment chip.
 #[derive(Clone, Debug)]
@@ -219,20 +221,59 @@ impl CommitChip {
         self.commit(layouter, "market", digest, &slots, &packed, SLOT_BITS_80)
     }
 
-    /// Poseidon of two cells: a Merkle node from its children.
-    pub fn hash_pair(
+    /// A Merkle node from its two children, hashed as the tree format says.
+    pub fn hash_node(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        format: TreeFormat,
         left: &AssignedCell<Fp, Fp>,
         right: &AssignedCell<Fp, Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        let chip = Pow5Chip::construct(self.config.poseidon.clone());
-        hash_fixed::<2>(
-            chip,
-            layouter.namespace(|| "node"),
-            vec![left.clone(), right.clone()],
+        let pair = [left.clone(), right.clone()];
+        let layouter = layouter.namespace(|| "node");
+        match format {
+            TreeFormat::V1 => hash_pair::<ConstantLength<2>>(self.poseidon(), layouter, pair),
+            TreeFormat::V2 => hash_pair::<NodeDomain>(self.poseidon(), layouter, pair),
+        }
+    }
+
+    /// The published state root (format 2): the market commitment bound to the tree root
+    /// ([`crate::hash::bound_root`]).
+    pub fn bind_root(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        market_commitment: &AssignedCell<Fp, Fp>,
+        tree_root: &AssignedCell<Fp, Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        hash_pair::<RootDomain>(
+            self.poseidon(),
+            layouter.namespace(|| "bound root"),
+            [market_commitment.clone(), tree_root.clone()],
         )
     }
+
+    fn poseidon(&self) -> Pow5Chip<Fp, 3, 2> {
+        Pow5Chip::construct(self.config.poseidon.clone())
+    }
+}
+
+/// Poseidon of two cells in domain `D` (one permutation: two elements fill the rate).
+fn hash_pair<D: Domain<Fp, 2>>(
+    chip: Pow5Chip<Fp, 3, 2>,
+    mut layouter: impl Layouter<Fp>,
+    message: [AssignedCell<Fp, Fp>; 2],
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let mut sponge =
+        Sponge::<_, _, P128Pow5T3, _, D, 3, 2>::new(chip, layouter.namespace(|| "init"))?;
+    for (i, word) in message.into_iter().enumerate() {
+        sponge.absorb(
+            layouter.namespace(|| format!("absorb_{i}")),
+            PaddedWord::Message(word),
+        )?;
+    }
+    sponge
+        .finish_absorbing(layouter.namespace(|| "finish absorbing"))?
+        .squeeze(layouter.namespace(|| "squeeze"))
 }
 
 fn cell(c: &AssignedCell<Fp, Fp>) -> Slot {

@@ -32,7 +32,7 @@ impl std::fmt::Debug for Account {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an account object")]
 struct RawAccount {
     salt: String,
     #[serde(default)]
@@ -79,14 +79,21 @@ impl Account {
         Account::from_raw(parse(text)?, market)
     }
 
+    /// [`Account::from_json`] on the bytes of a file (UTF-8, a leading byte-order mark
+    /// allowed).
+    pub fn from_slice(bytes: &[u8], market: &Market) -> Result<Self, InputError> {
+        Account::from_json(json::text(bytes)?, market)
+    }
+
     /// [`Account::from_json`] for an already-parsed JSON value (one line of an import file).
     pub fn from_value(value: Value, market: &Market) -> Result<Self, InputError> {
         Account::from_raw(json::parse_value(value)?, market)
     }
 
     fn from_raw(raw: RawAccount, market: &Market) -> Result<Self, InputError> {
-        let salt = field::from_hex(&raw.salt)
-            .map_err(|e| InputError::field("salt", format!("{e}, got {:?}", raw.salt)))?;
+        let salt = field::from_hex(&raw.salt).map_err(|e| {
+            InputError::field("salt", format!("{e}, got {:?}", json::shorten(&raw.salt)))
+        })?;
         let n = market.assets().len();
         let mut amounts = [vec![0u128; n], vec![0u128; n]];
         for (object, pairs, out) in [("collateral", &raw.collateral, 0), ("debt", &raw.debt, 1)] {
@@ -129,6 +136,23 @@ impl Account {
     /// The hiding salt.
     pub fn salt(&self) -> Fp {
         self.salt
+    }
+
+    /// Fails if the salt is below `2^MIN_SALT_BITS` ([`crate::bounds::MIN_SALT_BITS`]): a
+    /// small salt lets anyone try every salt and recover the balances from the commitment.
+    pub fn check_salt_strength(&self) -> Result<(), InputError> {
+        let repr = ff::PrimeField::to_repr(&self.salt);
+        let high = &repr.as_ref()[(crate::bounds::MIN_SALT_BITS / 8) as usize..];
+        if high.iter().all(|b| *b == 0) {
+            return Err(InputError::field(
+                "salt",
+                format!(
+                    "must be at least 2^{} (a random field element, as `zkliq new-account` writes): a small salt lets anyone recover the balances from the commitment",
+                    crate::bounds::MIN_SALT_BITS
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Collateral amounts in market order.

@@ -10,10 +10,43 @@ use serde_json::{Number, Value};
 
 use super::InputError;
 
-/// Parses `text` as a `T`, reporting where a structural error sits.
+/// The UTF-8 byte-order mark some editors put at the start of a file.
+const BOM: char = '\u{feff}';
+
+/// Reads bytes as UTF-8 text, without a leading byte-order mark.
+pub(crate) fn text(bytes: &[u8]) -> Result<&str, InputError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| InputError::Syntax {
+        path: String::new(),
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        ),
+    })?;
+    Ok(text.strip_prefix(BOM).unwrap_or(text))
+}
+
+/// Parses `text` (a leading byte-order mark allowed) as a `T`, reporting where a structural
+/// error sits.
 pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InputError> {
-    if text.trim().is_empty() {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let body = text.trim_start();
+    if body.is_empty() {
         return Err(InputError::Empty);
+    }
+    // Every input is an object; serde would read an array as a struct's fields in order.
+    if !body.starts_with('{') {
+        let found = match body.as_bytes()[0] {
+            b'[' => "an array",
+            b'"' => "a string",
+            b't' | b'f' => "a boolean",
+            b'n' => "null",
+            b'-' | b'0'..=b'9' => "a number",
+            _ => "text that is not JSON",
+        };
+        return Err(InputError::Syntax {
+            path: String::new(),
+            message: format!("expected a JSON object, found {found}"),
+        });
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| InputError::Syntax {
@@ -33,6 +66,17 @@ pub(crate) fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, InputE
         path: e.path().to_string(),
         message: e.inner().to_string(),
     })
+}
+
+/// `text` for an error message: long values (a pasted file, a thousand-digit number) are cut
+/// to their first characters and their length.
+pub fn shorten(text: &str) -> String {
+    const KEEP: usize = 24;
+    if text.chars().count() <= 2 * KEEP {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(KEEP).collect();
+    format!("{head}… ({} characters)", text.chars().count())
 }
 
 /// A JSON object read as its key/value pairs in document order, duplicates kept.
@@ -70,9 +114,10 @@ pub(crate) fn integer(
         _ => Err(InputError::field(
             field,
             format!(
-                "must be an integer in {}..={}, got {value}",
+                "must be an integer in {}..={}, got {}",
                 range.start(),
-                range.end()
+                range.end(),
+                shorten(&value.to_string())
             ),
         )),
     }
@@ -89,36 +134,47 @@ pub(crate) fn decimal_string(
     let text = match value {
         Value::String(text) => text,
         Value::Number(n) => {
+            // Suggest the string form only where it is itself valid.
+            let hint = match n.as_u64() {
+                Some(v) if (min..=max).contains(&u128::from(v)) => format!(" (write \"{v}\")"),
+                _ => String::new(),
+            };
             return Err(InputError::field(
                 field,
                 format!(
-                    "must be a decimal string (e.g. \"{n}\") {}, got the number {n}",
-                    bound()
+                    "must be a decimal string of digits {}{hint}, got the number {}",
+                    bound(),
+                    shorten(&n.to_string())
                 ),
             ));
         }
         other => {
             return Err(InputError::field(
                 field,
-                format!("must be a decimal string {}, got {other}", bound()),
+                format!(
+                    "must be a decimal string {}, got {}",
+                    bound(),
+                    shorten(&other.to_string())
+                ),
             ));
         }
     };
+    let shown = shorten(text);
     let problem = if text.is_empty() {
         Some("must be a decimal string of digits, got an empty string".to_owned())
     } else if text.starts_with('-') {
         Some(format!(
-            "must not be negative ({}), got \"{text}\"",
+            "must not be negative ({}), got \"{shown}\"",
             bound()
         ))
     } else if text.contains('.') {
         Some(format!(
-            "must be a whole number of base units without a fractional part ({}), got \"{text}\"",
+            "must be a whole number of base units without a fractional part ({}), got \"{shown}\"",
             bound()
         ))
     } else if !text.bytes().all(|b| b.is_ascii_digit()) {
         Some(format!(
-            "must contain only the digits 0-9 ({}), got \"{text}\"",
+            "must contain only the digits 0-9 ({}), got \"{shown}\"",
             bound()
         ))
     } else {
@@ -131,7 +187,7 @@ pub(crate) fn decimal_string(
         Ok(v) if (min..=max).contains(&v) => Ok(v),
         _ => Err(InputError::field(
             field,
-            format!("must be {}, got \"{text}\"", bound()),
+            format!("must be {}, got \"{shown}\"", bound()),
         )),
     }
 }
@@ -142,7 +198,7 @@ pub(crate) fn reject_duplicates(object: &str, pairs: &Pairs) -> Result<(), Input
     for (key, _) in &pairs.0 {
         if !seen.insert(key.as_str()) {
             return Err(InputError::field(
-                format!("{object}.{key}"),
+                format!("{object}.{}", shorten(key)),
                 "duplicate symbol: each asset may appear once",
             ));
         }

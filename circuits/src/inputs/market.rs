@@ -38,7 +38,7 @@ pub struct Market {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a market object")]
 struct RawMarket {
     name: String,
     threshold_bps: Number,
@@ -46,7 +46,7 @@ struct RawMarket {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an asset object")]
 struct RawAsset {
     symbol: String,
     decimals: Number,
@@ -115,7 +115,16 @@ impl Market {
     /// Parses the `market.json` format: `{"name", "threshold_bps", "assets": [{"symbol",
     /// "decimals", "weight_bps"}, ...]}`.
     pub fn from_json(text: &str) -> Result<Self, InputError> {
-        let raw: RawMarket = parse(text)?;
+        Market::from_raw(parse(text)?)
+    }
+
+    /// [`Market::from_json`] on the bytes of a file (UTF-8, a leading byte-order mark
+    /// allowed).
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, InputError> {
+        Market::from_json(json::text(bytes)?)
+    }
+
+    fn from_raw(raw: RawMarket) -> Result<Self, InputError> {
         let threshold = json::integer(
             "threshold_bps",
             &raw.threshold_bps,
@@ -182,7 +191,7 @@ impl Market {
             .map(|(symbol, value)| match self.position(symbol) {
                 Some(i) => Ok((i, symbol.as_str(), value)),
                 None => Err(InputError::field(
-                    format!("{object}.{symbol}"),
+                    format!("{object}.{}", json::shorten(symbol)),
                     format!(
                         "unknown asset: market \"{}\" lists {}",
                         self.name,
@@ -209,7 +218,8 @@ fn check_symbol(field: &str, symbol: &str) -> Result<(), InputError> {
         Err(InputError::field(
             field,
             format!(
-                "must be 1 to {MAX_SYMBOL_BYTES} printable ASCII characters without spaces, got {symbol:?}"
+                "must be 1 to {MAX_SYMBOL_BYTES} printable ASCII characters without spaces, got {:?}",
+                json::shorten(symbol)
             ),
         ))
     }

@@ -14,6 +14,7 @@ mod market;
 mod prices;
 
 pub use account::{Account, SaltError};
+pub use json::shorten;
 pub use market::{Asset, Market};
 pub use prices::PriceRound;
 
@@ -44,11 +45,16 @@ pub enum InputError {
     },
 }
 
+/// `path: `, or nothing where serde_path_to_error knows no path (`.`, `?`).
 fn path_prefix(path: &str) -> String {
-    if path.is_empty() || path == "." {
+    let known: Vec<&str> = path
+        .split('.')
+        .filter(|segment| !segment.is_empty() && *segment != "?")
+        .collect();
+    if known.is_empty() || path.contains('?') {
         String::new()
     } else {
-        format!("{path}: ")
+        format!("{}: ", known.join("."))
     }
 }
 

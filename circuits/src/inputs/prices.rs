@@ -20,7 +20,7 @@ pub struct PriceRound {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a price round object")]
 struct RawPrices {
     round: Number,
     timestamp: Number,
@@ -70,7 +70,16 @@ impl PriceRound {
     /// Parses the `prices.json` format: `{"round", "timestamp", "decimals", "prices":
     /// {"SYMBOL": "123", ...}}` with exactly the market's symbols.
     pub fn from_json(text: &str, market: &Market) -> Result<Self, InputError> {
-        let raw: RawPrices = parse(text)?;
+        PriceRound::from_raw(parse(text)?, market)
+    }
+
+    /// [`PriceRound::from_json`] on the bytes of a file (UTF-8, a leading byte-order mark
+    /// allowed).
+    pub fn from_slice(bytes: &[u8], market: &Market) -> Result<Self, InputError> {
+        PriceRound::from_json(json::text(bytes)?, market)
+    }
+
+    fn from_raw(raw: RawPrices, market: &Market) -> Result<Self, InputError> {
         let round = json::integer("round", &raw.round, 0..=u64::MAX)?;
         let timestamp = json::integer("timestamp", &raw.timestamp, 0..=u64::MAX)?;
         let decimals = json::integer("decimals", &raw.decimals, 0..=u64::from(MAX_DECIMALS))?;

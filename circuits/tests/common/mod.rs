@@ -116,7 +116,7 @@ pub fn batch_witness(
 ) -> BatchWitness {
     let shape = BatchShape::new(market.shape(), height).expect("supported height");
     assert_eq!(accounts.len(), shape.positions());
-    let empty = EmptyTree::new(market.shape());
+    let empty = EmptyTree::new(market.shape(), shape.tree);
     let mut store = MemoryStore::default();
     let first = subtree << height;
     let mut leaves: Vec<(u64, Fp)> = accounts

@@ -24,6 +24,7 @@ use serde_json::json;
 use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::commitment::{market_commitment, price_commitment};
 use zkliq_circuits::keys::{Curve, Params, ProverKey};
+use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Claim, Shape, field, proof, reference};
 use zkliq_state::State;
 use zkliq_verifier::StateProofEnvelope;
@@ -31,6 +32,7 @@ use zkliq_verifier::StateProofEnvelope;
 use super::state::{open, state_failure};
 use crate::cli::{BatchArg, KeeperArgs, Shard};
 use crate::failure::{Failure, bad_input, internal};
+use crate::files::Visibility;
 use crate::{files, setup};
 
 /// Shards split the leaves into aligned blocks of `2^SHARD_BLOCK_BITS` (the largest batch).
@@ -43,8 +45,14 @@ struct Job {
     path: PathBuf,
 }
 
-pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> {
+pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     let started = Instant::now();
+    if args.out.exists() && !args.out.is_dir() {
+        return Err(bad_input(anyhow!(
+            "--out {}: is a file; the keeper writes a directory of proofs and a summary.json (give a directory path)",
+            args.out.display()
+        )));
+    }
     let state = open(&args.state)?;
     let given = files::market(&args.market)?;
     if market_commitment(&given) != market_commitment(state.market()) {
@@ -59,6 +67,7 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
     let prices = files::prices(&args.prices, &market)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| bad_input(anyhow!("{}: cannot create: {e}", args.out.display())))?;
+    let inputs = [args.state.as_path(), &args.market, &args.prices];
     let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
     let jobs = args
         .jobs
@@ -84,8 +93,8 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
 
     // 2. Plan.
     let plan_started = Instant::now();
-    let shape = choose_batch(args.batch, market.shape(), &liquidatable)
-        .ok_or_else(|| bad_input(anyhow!("--batch: unsupported size")))?;
+    let shape = choose_batch(args.batch, market.shape(), state.tree(), &liquidatable)
+        .ok_or_else(|| bad_input(anyhow!("--batch: unsupported size for this state's tree")))?;
     let mut blocks: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for index in &liquidatable {
         let slot = (index & ((1 << shape.height) - 1)) as usize;
@@ -111,8 +120,30 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
         planned.push((*block, instance, path));
     }
 
+    // What an earlier run left: the summary of this same job is replaced, anything else needs
+    // --force.
+    let name = if shard.count == 1 {
+        "summary.json".to_owned()
+    } else {
+        format!("summary-shard-{}-of-{}.json", shard.index, shard.count)
+    };
+    let summary_path = args.out.join(&name);
+    let same_job = |v: &serde_json::Value| {
+        v["root"] == field::to_hex(&root).as_str()
+            && v["price_commitment"] == field::to_hex(&price_c).as_str()
+    };
+    let earlier_summary = std::fs::read(&summary_path)
+        .ok()
+        .map(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok_and(|v| same_job(&v)));
+    if earlier_summary == Some(false) && !args.force {
+        return Err(bad_input(anyhow!(
+            "{}: left by a run for another root or price round; use --force to replace it, or choose another --out",
+            summary_path.display()
+        )));
+    }
+
     // Keys (once), then skip what an earlier run already wrote.
-    let store = setup::params_store(params_dir);
+    let store = setup::params_store(setup::params_dir(&args.params));
     let (key, params, keygen_time) = if planned.is_empty() {
         (None, None, Duration::ZERO)
     } else {
@@ -123,10 +154,13 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
     };
     let mut todo = Vec::new();
     let mut skipped = 0usize;
+    let mut foreign = Vec::new();
     for (block, instance, path) in planned {
-        let done = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| StateProofEnvelope::from_json(&bytes).ok())
+        files::check_output(&path, &inputs, true)?;
+        let existing = std::fs::read(&path).ok();
+        let done = existing
+            .as_ref()
+            .and_then(|bytes| StateProofEnvelope::from_json(bytes).ok())
             .is_some_and(|e| {
                 e.instance == instance
                     && Some(e.fingerprint) == key.as_ref().map(|k| k.verifier().fingerprint())
@@ -134,8 +168,19 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
         if done {
             skipped += 1;
         } else {
+            if existing.is_some() {
+                foreign.push(path.clone());
+            }
             todo.push((block, instance, path));
         }
+    }
+    if let (Some(first), false) = (foreign.first(), args.force) {
+        return Err(bad_input(anyhow!(
+            "{}: {} proof file(s) here (first: {}) are from another run (another root, round or key); use --force to replace them, or choose another --out",
+            args.out.display(),
+            foreign.len(),
+            first.display()
+        )));
     }
     let plan_time = plan_started.elapsed().saturating_sub(keygen_time);
 
@@ -154,6 +199,7 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
             key,
             params,
             jobs,
+            &inputs,
         )?;
     }
     let prove_time = prove_started.elapsed();
@@ -186,12 +232,13 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
         "scan_accounts_per_second": per_second(scanned as f64, scan_time),
         "proven_positions_per_second": per_second(positions as f64, prove_time),
     });
-    let name = if shard.count == 1 {
-        "summary.json".to_owned()
-    } else {
-        format!("summary-shard-{}-of-{}.json", shard.index, shard.count)
-    };
-    files::write_atomically(&args.out.join(name), &format!("{summary:#}\n"), true)?;
+    files::write_atomically(
+        &summary_path,
+        &format!("{summary:#}\n"),
+        &inputs,
+        true,
+        Visibility::Public,
+    )?;
     println!("{summary:#}");
     Ok(())
 }
@@ -199,9 +246,14 @@ pub fn run(args: KeeperArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
 /// The batch shape for `liquidatable` leaves: the fixed size asked for, or (auto) the one
 /// whose batches cost least in total, estimating a batch's cost by its circuit size `2^k`
 /// (proving time grows about linearly with it). Ties go to the larger batch.
-fn choose_batch(batch: BatchArg, assets: Shape, liquidatable: &[u64]) -> Option<BatchShape> {
+fn choose_batch(
+    batch: BatchArg,
+    assets: Shape,
+    tree: TreeSpec,
+    liquidatable: &[u64],
+) -> Option<BatchShape> {
     if let BatchArg::Positions(p) = batch {
-        return BatchShape::with_positions(assets, p);
+        return BatchShape::with_positions(assets, p, tree);
     }
     let cost = |s: &BatchShape| {
         // `liquidatable` ascends, so equal blocks are adjacent.
@@ -209,7 +261,7 @@ fn choose_batch(batch: BatchArg, assets: Shape, liquidatable: &[u64]) -> Option<
         blocks.dedup();
         (blocks.len() as u64) << s.k()
     };
-    BatchShape::all(assets).min_by_key(|s| (cost(s), std::cmp::Reverse(s.height)))
+    BatchShape::all(assets, tree).min_by_key(|s| (cost(s), std::cmp::Reverse(s.height)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -224,6 +276,7 @@ fn prove_all(
     key: &ProverKey,
     params: &Params<Curve>,
     jobs: usize,
+    inputs: &[&Path],
 ) -> Result<(), Failure> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total as u64);
@@ -249,7 +302,7 @@ fn prove_all(
                 loop {
                     let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok(job) = job else { break };
-                    if done_tx.send(prove_one(job, key, params)).is_err() {
+                    if done_tx.send(prove_one(job, key, params, inputs)).is_err() {
                         break;
                     }
                 }
@@ -339,7 +392,12 @@ fn build_job(
     })
 }
 
-fn prove_one(job: Job, key: &ProverKey, params: &Params<Curve>) -> Result<(), Failure> {
+fn prove_one(
+    job: Job,
+    key: &ProverKey,
+    params: &Params<Curve>,
+    inputs: &[&Path],
+) -> Result<(), Failure> {
     let column = job.instance.to_column();
     let bytes = proof::prove_batch_witness(params, key, job.witness, &column).map_err(internal)?;
     proof::verify_column(params, key.verifier(), &column, &bytes).map_err(|e| {
@@ -349,5 +407,12 @@ fn prove_one(job: Job, key: &ProverKey, params: &Params<Curve>) -> Result<(), Fa
         ))
     })?;
     let envelope = StateProofEnvelope::new(key.verifier(), job.instance, bytes);
-    files::write_atomically(&job.path, &envelope.to_json(), true)
+    // Checked when planned: a new file, or one this run may replace.
+    files::write_atomically(
+        &job.path,
+        &envelope.to_json(),
+        inputs,
+        true,
+        Visibility::Public,
+    )
 }

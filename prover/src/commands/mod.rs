@@ -15,16 +15,15 @@ use zkliq_circuits::Claim;
 
 /// Runs the command `cli` names.
 pub fn dispatch(cli: Cli) -> Result<(), Failure> {
-    let params_dir = crate::setup::params_dir(cli.params_dir);
     match cli.command {
         Command::Health(args) => health::run(args),
-        Command::Prove(args) => prove::run(args, params_dir),
-        Command::Verify(args) => verify::run(args, params_dir),
+        Command::Prove(args) => prove::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Commit(args) => commit::run(args),
         Command::NewAccount(args) => new_account::run(args),
-        Command::Demo(args) => demo::run(args, params_dir),
-        Command::State(command) => state::run(command, params_dir),
-        Command::Keeper(args) => keeper::run(args, params_dir),
+        Command::Demo(args) => demo::run(args),
+        Command::State(command) => state::run(command),
+        Command::Keeper(args) => keeper::run(args),
     }
 }
 

@@ -1,13 +1,17 @@
 //! `zkliq new-account`: an account file with a fresh salt from the operating system.
 
+use std::path::Path;
+
 use serde_json::{Map, Value, json};
 use zkliq_circuits::{Account, field};
 
 use crate::cli::NewAccountArgs;
 use crate::failure::{Failure, internal};
-use crate::files;
+use crate::files::{self, Visibility};
 
 pub fn run(args: NewAccountArgs) -> Result<(), Failure> {
+    let inputs: Vec<&Path> = args.market.as_deref().into_iter().collect();
+    files::check_output(&args.out, &inputs, args.force)?;
     let market = args.market.as_deref().map(files::market).transpose()?;
     let salt = Account::random_salt().map_err(internal)?;
     let zeros = |market: &Option<zkliq_circuits::Market>| {
@@ -22,7 +26,13 @@ pub fn run(args: NewAccountArgs) -> Result<(), Failure> {
         "collateral": zeros(&market),
         "debt": zeros(&market),
     });
-    files::write_atomically(&args.out, &format!("{account:#}\n"), args.force)?;
+    files::write_atomically(
+        &args.out,
+        &format!("{account:#}\n"),
+        &inputs,
+        args.force,
+        Visibility::Private,
+    )?;
     println!(
         "wrote {} with a fresh salt; keep it private: the salt hides the account",
         args.out.display()

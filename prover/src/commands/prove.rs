@@ -1,6 +1,5 @@
 //! `zkliq prove`: a proof file for a true claim.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::anyhow;
@@ -10,15 +9,24 @@ use zkliq_verifier::ProofEnvelope;
 
 use super::ms;
 use crate::cli::ProveArgs;
-use crate::failure::{Failure, internal, rejected};
+use crate::failure::{Failure, bad_input, internal, rejected};
+use crate::files::Visibility;
 use crate::{files, setup};
 
-pub fn run(args: ProveArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> {
+pub fn run(args: ProveArgs) -> Result<(), Failure> {
     let claim = Claim::from(args.claim);
+    let inputs = [
+        args.inputs.market.as_path(),
+        &args.inputs.prices,
+        &args.inputs.account,
+    ];
+    files::check_output(&args.out, &inputs, args.force)?;
     let market = files::market(&args.inputs.market)?;
     let prices = files::prices(&args.inputs.prices, &market)?;
     let account = files::account(&args.inputs.account, &market)?;
-    files::check_output(&args.out)?;
+    account
+        .check_salt_strength()
+        .map_err(|e| bad_input(anyhow!("{}: {e}", args.inputs.account.display())))?;
 
     let valuation = reference::evaluate(&market, &prices, &account);
     if valuation.claim() != claim {
@@ -33,7 +41,7 @@ pub fn run(args: ProveArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> 
     }
 
     let shape = market.shape();
-    let store = setup::params_store(params_dir);
+    let store = setup::params_store(setup::params_dir(&args.params));
     let started = Instant::now();
     let params = setup::params(&store, shape.k())?;
     let params_time = started.elapsed();
@@ -51,7 +59,13 @@ pub fn run(args: ProveArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> 
     let verify_time = started.elapsed();
 
     let envelope = ProofEnvelope::new(key.verifier(), instance, bytes);
-    files::write_atomically(&args.out, &envelope.to_json(), true)?;
+    files::write_atomically(
+        &args.out,
+        &envelope.to_json(),
+        &inputs,
+        args.force,
+        Visibility::Public,
+    )?;
 
     if args.json {
         let out = json!({

@@ -1,28 +1,31 @@
 //! `zkliq state ...`: an operator's account state.
 
 use std::io::{BufReader, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use zkliq_circuits::batch::{BatchShape, SlotClaim};
+use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Claim, field, proof, reference};
 use zkliq_state::{State, StateError};
 use zkliq_verifier::StateProofEnvelope;
 
 use super::ms;
-use crate::cli::StateCommand;
+use crate::cli::{ParamsArgs, StateCommand};
 use crate::failure::{Failure, bad_input, internal, rejected};
+use crate::files::Visibility;
 use crate::{files, setup};
 
 /// Maps a state error to an exit code: problems with what the user gave are bad input.
 pub fn state_failure(path: &Path, e: StateError) -> Failure {
     match e {
-        StateError::Sqlite(_) | StateError::Corrupt(_) | StateError::Full(_) => {
-            internal(anyhow!("{}: {e}", path.display()))
-        }
+        StateError::Sqlite(_)
+        | StateError::Corrupt(_)
+        | StateError::Full(_)
+        | StateError::Create { .. } => internal(anyhow!("{}: {e}", path.display())),
         _ => bad_input(anyhow!("{}: {e}", path.display())),
     }
 }
@@ -32,17 +35,39 @@ pub fn open(path: &Path) -> Result<State, Failure> {
     State::open(path).map_err(|e| state_failure(path, e))
 }
 
-pub fn run(command: StateCommand, params_dir: Option<PathBuf>) -> Result<(), Failure> {
+pub fn run(command: StateCommand) -> Result<(), Failure> {
     match command {
-        StateCommand::Init { state, market } => {
+        StateCommand::Init {
+            state,
+            market,
+            depth,
+        } => {
+            let tree = TreeSpec::v2(depth).ok_or_else(|| {
+                bad_input(anyhow!(
+                    "--depth: must be in {}..={}, got {depth}",
+                    TreeSpec::MIN_DEPTH,
+                    TreeSpec::MAX_DEPTH
+                ))
+            })?;
             let market = files::market(&market)?;
-            let s = State::create(&state, &market).map_err(|e| state_failure(&state, e))?;
+            let s = State::create(&state, &market, tree).map_err(|e| state_failure(&state, e))?;
             let root = s.root().map_err(|e| state_failure(&state, e))?;
             println!(
-                "created {} for market {} ({} assets); root {}",
+                "created {} for market {} ({} assets), tree depth {depth}; root {}",
                 state.display(),
                 market.name(),
                 market.assets().len(),
+                field::to_hex(&root)
+            );
+            Ok(())
+        }
+        StateCommand::Migrate { state } => {
+            let s = State::migrate(&state).map_err(|e| state_failure(&state, e))?;
+            let root = s.root().map_err(|e| state_failure(&state, e))?;
+            println!(
+                "upgraded {} to the format-2 tree; {} accounts; new root {}",
+                state.display(),
+                s.len().map_err(|e| state_failure(&state, e))?,
                 field::to_hex(&root)
             );
             Ok(())
@@ -53,7 +78,13 @@ pub fn run(command: StateCommand, params_dir: Option<PathBuf>) -> Result<(), Fai
             let root = s.root().map_err(|e| state_failure(&state, e))?;
             let accounts = s.len().map_err(|e| state_failure(&state, e))?;
             if json {
-                let out = json!({"root": field::to_hex(&root), "accounts": accounts, "market": s.market().name()});
+                let out = json!({
+                    "root": field::to_hex(&root),
+                    "accounts": accounts,
+                    "market": s.market().name(),
+                    "market_commitment": field::to_hex(&s.market_commitment()),
+                    "depth": s.tree().depth(),
+                });
                 println!("{out:#}");
             } else {
                 println!("{}", field::to_hex(&root));
@@ -78,7 +109,9 @@ pub fn run(command: StateCommand, params_dir: Option<PathBuf>) -> Result<(), Fai
             id,
             claim,
             out,
-        } => prove_membership(&state, &prices, &id, claim.into(), &out, params_dir),
+            force,
+            params,
+        } => prove_membership(&state, &prices, &id, claim.into(), &out, force, &params),
     }
 }
 
@@ -132,16 +165,18 @@ fn import(state: &Path, file: &Path) -> Result<(), Failure> {
 
 fn prove_membership(
     state: &Path,
-    prices: &Path,
+    prices_path: &Path,
     id: &str,
     claim: Claim,
     out: &Path,
-    params_dir: Option<PathBuf>,
+    force: bool,
+    params_args: &ParamsArgs,
 ) -> Result<(), Failure> {
+    let inputs = [state, prices_path];
+    files::check_output(out, &inputs, force)?;
     let s = open(state)?;
     let market = s.market().clone();
-    let prices = files::prices(prices, &market)?;
-    files::check_output(out)?;
+    let prices = files::prices(prices_path, &market)?;
     let stored = s.account(id).map_err(|e| state_failure(state, e))?;
     let valuation = reference::evaluate(&market, &prices, &stored.account);
     if valuation.claim() != claim {
@@ -150,7 +185,7 @@ fn prove_membership(
             valuation.claim()
         )));
     }
-    let shape = BatchShape::new(market.shape(), 0).expect("height 0 is supported");
+    let shape = BatchShape::in_tree(market.shape(), 0, s.tree()).expect("height 0 is supported");
     let siblings = s
         .path(0, stored.leaf_index)
         .map_err(|e| state_failure(state, e))?;
@@ -170,7 +205,7 @@ fn prove_membership(
     if instance.root != root {
         return Err(internal(anyhow!("the stored tree does not match its root")));
     }
-    let store = setup::params_store(params_dir);
+    let store = setup::params_store(setup::params_dir(params_args));
     let params = setup::params(&store, shape.k())?;
     let started = Instant::now();
     let key = setup::prover_key(&params, shape)?;
@@ -182,7 +217,7 @@ fn prove_membership(
     proof::verify_column(&params, key.verifier(), &instance.to_column(), &bytes)
         .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
     let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
-    files::write_atomically(out, &envelope.to_json(), true)?;
+    files::write_atomically(out, &envelope.to_json(), &inputs, force, Visibility::Public)?;
     println!(
         "proved account {id:?} (leaf {}) {claim} against root {}: {} ({} bytes); keygen {}, prove {}",
         stored.leaf_index,

@@ -1,64 +1,63 @@
-//! `zkliq verify`: check a proof file and, optionally, what it is about.
-
-use std::path::PathBuf;
+//! `zkliq verify`: check a proof file against the market, price round (and account commitment
+//! or state root) it must be about. Exit 0 only when everything the proof claims was checked
+//! against what the user gave.
 
 use anyhow::anyhow;
-use serde_json::{Value, json};
-use zkliq_circuits::{Fp, Market, PriceRound, field};
+use serde_json::json;
+use zkliq_circuits::field;
 use zkliq_verifier::{
-    AnyEnvelope, ProofEnvelope, StateProofEnvelope, Verified, VerifiedState, Verifier, VerifyError,
+    AnyEnvelope, HealthVerdict, Round, StateVerdict, Verdict, Verifier, VerifyError,
 };
 
 use crate::cli::VerifyArgs;
 use crate::failure::{Failure, bad_input, internal, rejected};
 use crate::{files, setup};
 
-/// What the caller asked the proof to be about.
-struct Expected {
-    market: Option<Market>,
-    prices: Option<PriceRound>,
-    account: Option<Fp>,
-    root: Option<Fp>,
-}
-
-pub fn run(args: VerifyArgs, params_dir: Option<PathBuf>) -> Result<(), Failure> {
+pub fn run(args: VerifyArgs) -> Result<(), Failure> {
+    let (Some(market_path), Some(prices_path)) = (&args.market, &args.prices) else {
+        return Err(bad_input(anyhow!(
+            "--market and --prices are required: a proof is only valid for the market and price round it is about, so name the ones you expect"
+        )));
+    };
     let path = args.proof.display().to_string();
     let envelope = AnyEnvelope::from_json(&files::read_bytes(&args.proof)?)
         .map_err(|e| bad_input(anyhow!("{path}: {e}")))?;
-    let market = args.market.as_deref().map(files::market).transpose()?;
-    let prices = match (&args.prices, &market) {
-        (Some(p), Some(m)) => Some(files::prices(p, m)?),
-        _ => None,
-    };
+    match &envelope {
+        AnyEnvelope::Health(_) if args.root.is_some() => {
+            return Err(bad_input(anyhow!(
+                "--root: {path} is a health proof about a committed account; check it with --account-commitment"
+            )));
+        }
+        AnyEnvelope::State(_) if args.account_commitment.is_some() => {
+            return Err(bad_input(anyhow!(
+                "--account-commitment: {path} is a state proof about leaves of a state root; check it with --root"
+            )));
+        }
+        AnyEnvelope::State(_) if args.root.is_none() => {
+            return Err(bad_input(anyhow!(
+                "--root is required: {path} is a state proof, valid only against the state root it names; pass the root the operator published"
+            )));
+        }
+        _ => {}
+    }
+    let market = files::market(market_path)?;
+    let prices = files::prices(prices_path, &market)?;
+    let mut round = Round::new(market, prices);
+    if let Some(max_age) = args.max_age {
+        round = match args.now {
+            Some(now) => round.with_max_age(max_age, now),
+            None => round.with_max_age_from_now(std::time::Duration::from_secs(max_age)),
+        };
+    }
     let hex = |flag: &str, text: &Option<String>| {
         text.as_deref()
             .map(|t| field::from_hex(t).map_err(|e| bad_input(anyhow!("{flag}: {e}"))))
             .transpose()
     };
-    let expected = Expected {
-        market,
-        prices,
-        account: hex("--account-commitment", &args.account_commitment)?,
-        root: hex("--root", &args.root)?,
-    };
-    match (&envelope, &expected) {
-        (AnyEnvelope::Health(_), Expected { root: Some(_), .. }) => {
-            return Err(bad_input(anyhow!(
-                "--root: {path} is a health proof about a committed account; check it with --account-commitment"
-            )));
-        }
-        (
-            AnyEnvelope::State(_),
-            Expected {
-                account: Some(_), ..
-            },
-        ) => {
-            return Err(bad_input(anyhow!(
-                "--account-commitment: {path} is a state proof about leaves of a state root; check it with --root"
-            )));
-        }
-        _ => {}
-    }
+    let account = hex("--account-commitment", &args.account_commitment)?;
+    let root = hex("--root", &args.root)?;
+
+    let params_dir = setup::params_dir(&args.params);
     let verifier = match &params_dir {
         Some(dir) => Verifier::with_params_cache(dir),
         None => Verifier::new(),
@@ -68,22 +67,31 @@ pub fn run(args: VerifyArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
         AnyEnvelope::State(e) => e.shape.k(),
     };
     let slow = !setup::params_store(params_dir).is_cached(k);
-    let outcome =
-        setup::with_spinner(
-            slow,
-            &format!("generating parameters for k = {k}"),
-            || match &envelope {
-                AnyEnvelope::Health(e) => {
-                    health(&verifier, e, &expected).map(|v| report_health(&v, &args))
-                }
-                AnyEnvelope::State(e) => {
-                    state(&verifier, e, &expected).map(|v| report_state(&v, &args))
-                }
-            },
-        );
+    let outcome = setup::with_spinner(
+        slow,
+        &format!("generating parameters for k = {k}"),
+        || match (&envelope, root) {
+            (AnyEnvelope::Health(e), _) => verifier
+                .verify_health(e, &round, account)
+                .map(Verdict::Health),
+            (AnyEnvelope::State(e), Some(root)) => {
+                verifier.verify_state(e, &round, root).map(Verdict::State)
+            }
+            (AnyEnvelope::State(_), None) => Err(VerifyError::MissingContext {
+                what: "root",
+                kind: "a state proof",
+            }),
+        },
+    );
     match outcome {
-        Ok(report) => {
-            println!("{report}");
+        Ok(verdict) => {
+            if args.json {
+                let mut out = serde_json::to_value(&verdict).map_err(internal)?;
+                out["valid"] = json!(true);
+                println!("{out:#}");
+            } else {
+                println!("{}", report(&verdict));
+            }
             Ok(())
         }
         Err(e) => {
@@ -93,151 +101,69 @@ pub fn run(args: VerifyArgs, params_dir: Option<PathBuf>) -> Result<(), Failure>
             }
             Err(match e {
                 VerifyError::Keys(_) => internal(e),
+                e if e.is_malformed() => bad_input(anyhow!("{path}: {e}")),
                 e => rejected(anyhow!("{path}: {e}")),
             })
         }
     }
 }
 
-fn health(
-    verifier: &Verifier,
-    envelope: &ProofEnvelope,
-    expected: &Expected,
-) -> Result<Verified, VerifyError> {
-    let verified = verifier.verify(envelope)?;
-    if let Some(m) = &expected.market {
-        verified.check_market(m)?;
+fn report(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Health(v) => report_health(v),
+        Verdict::State(v) => report_state(v),
     }
-    if let (Some(m), Some(p)) = (&expected.market, &expected.prices) {
-        verified.check_prices(m, p)?;
-    }
-    if let Some(a) = expected.account {
-        verified.check_account(a)?;
-    }
-    Ok(verified)
 }
 
-fn state(
-    verifier: &Verifier,
-    envelope: &StateProofEnvelope,
-    expected: &Expected,
-) -> Result<VerifiedState, VerifyError> {
-    let verified = verifier.verify_state(envelope)?;
-    if let Some(m) = &expected.market {
-        verified.check_market(m)?;
-    }
-    if let (Some(m), Some(p)) = (&expected.market, &expected.prices) {
-        verified.check_prices(m, p)?;
-    }
-    if let Some(root) = expected.root {
-        verified.check_root(root)?;
-    }
-    Ok(verified)
+fn round_line(r: &zkliq_verifier::RoundInfo) -> String {
+    let age = r
+        .max_age_secs
+        .map(|s| format!(", no older than {s} s"))
+        .unwrap_or_default();
+    format!(
+        "about market {:?} (commitment {}) at price round {} (timestamp {}{age}): checked",
+        r.market,
+        field::to_hex(&r.market_commitment),
+        r.round,
+        r.timestamp
+    )
 }
 
-fn note(given: bool, flag: &str) -> String {
-    if given {
-        format!("matches the given {flag}")
+fn report_health(v: &HealthVerdict) -> String {
+    let account = if v.account_checked() {
+        "matches the given --account-commitment"
     } else {
-        format!("not checked: pass --{flag} to check")
-    }
-}
-
-fn report_health(verified: &Verified, args: &VerifyArgs) -> String {
-    let i = &verified.instance;
-    if args.json {
-        let out = json!({
-            "valid": true,
-            "kind": "health",
-            "claim": verified.claim().as_str(),
-            "shape": verified.shape.assets(),
-            "public_inputs": {
-                "account_commitment": field::to_hex(&i.account_commitment),
-                "price_commitment": field::to_hex(&i.price_commitment),
-                "market_commitment": field::to_hex(&i.market_commitment),
-            },
-            "checked": {
-                "market": args.market.is_some(),
-                "prices": args.prices.is_some(),
-                "account_commitment": args.account_commitment.is_some(),
-            },
-        });
-        return format!("{out:#}");
-    }
+        "the account the proof is about; pass --account-commitment to require it"
+    };
     [
-        format!("valid: the account is {}", verified.claim()),
+        format!("valid: the account is {}", v.claim()),
+        round_line(v.round()),
         format!(
-            "account commitment  {} ({})",
-            field::to_hex(&i.account_commitment),
-            note(args.account_commitment.is_some(), "account-commitment")
-        ),
-        format!(
-            "price commitment    {} ({})",
-            field::to_hex(&i.price_commitment),
-            note(args.prices.is_some(), "prices")
-        ),
-        format!(
-            "market commitment   {} ({})",
-            field::to_hex(&i.market_commitment),
-            note(args.market.is_some(), "market")
+            "account commitment {} ({account})",
+            field::to_hex(&v.account_commitment())
         ),
     ]
     .join("\n")
 }
 
-fn report_state(verified: &VerifiedState, args: &VerifyArgs) -> String {
-    let i = &verified.instance;
-    let claims: Vec<Value> = verified
-        .claimed()
-        .map(|(index, claim)| json!({"index": index, "claim": claim.as_str()}))
-        .collect();
-    let first = i.leaf_index(0);
-    let last = i.leaf_index(verified.shape.positions() - 1);
-    if args.json {
-        let out = json!({
-            "valid": true,
-            "kind": "state",
-            "positions": verified.shape.positions(),
-            "shape": verified.shape.assets.assets(),
-            "leaves": [first, last],
-            "claims": claims,
-            "public_inputs": {
-                "root": field::to_hex(&i.root),
-                "price_commitment": field::to_hex(&i.price_commitment),
-                "market_commitment": field::to_hex(&i.market_commitment),
-                "subtree_index": i.subtree_index(),
-            },
-            "checked": {
-                "market": args.market.is_some(),
-                "prices": args.prices.is_some(),
-                "root": args.root.is_some(),
-            },
-        });
-        return format!("{out:#}");
-    }
+fn report_state(v: &StateVerdict) -> String {
+    let (first, last) = v.leaves();
     let mut lines = vec![format!(
-        "valid: {} claim(s) about leaves {first}..={last} of the state tree",
-        claims.len()
+        "valid: {} claim(s) about leaves {first}..={last} of the state tree with the given root {}",
+        v.claims().len(),
+        field::to_hex(&v.root())
     )];
     lines.extend(
-        verified
-            .claimed()
-            .map(|(index, claim)| format!("  leaf {index}: {claim}")),
+        v.claims()
+            .iter()
+            .map(|c| format!("  leaf {}: {}", c.leaf, c.claim)),
     );
-    lines.push(format!(
-        "state root          {} ({})",
-        field::to_hex(&i.root),
-        note(args.root.is_some(), "root")
-    ));
-    lines.push(format!(
-        "price commitment    {} ({})",
-        field::to_hex(&i.price_commitment),
-        note(args.prices.is_some(), "prices")
-    ));
-    lines.push(format!(
-        "market commitment   {} ({})",
-        field::to_hex(&i.market_commitment),
-        note(args.market.is_some(), "market")
-    ));
+    lines.push(round_line(v.round()));
+    if !v.root_binds_market() {
+        lines.push(
+            "note: a format-1 proof from an earlier release: its root does not commit to the market, so make sure this root is the one published for this market"
+                .to_owned(),
+        );
+    }
     lines.join("\n")
 }
