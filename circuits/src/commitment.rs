@@ -364,6 +364,66 @@ mod tests {
         }
     }
 
+    /// Near-collisions across kinds and shapes: messages of the same length whose packed
+    /// slots line up as closely as the layout allows, and internal tree nodes over the very
+    /// elements of a length-2 commitment message. Every pair differs.
+    #[test]
+    fn commitments_of_different_kinds_and_shapes_never_coincide() {
+        let header = Fp::from(7);
+        let p = Fp::from(100);
+        let tag_p = Fp::from(TAG_PRICES);
+        let s64 = pow2(64);
+        // A 1-asset price message [header, p + 2^64·TAG] against 2-asset ones whose second
+        // price is the tag, or whose first slot takes the whole 1-asset element.
+        let one_asset = hash(&[header, p + s64 * tag_p]);
+        for two_asset in [
+            hash(&pack(&[p, tag_p, tag_p], SLOT_BITS_64).into_iter().fold(
+                vec![header],
+                |mut m, e| {
+                    m.push(e);
+                    m
+                },
+            )),
+            hash(&[header, p + s64 * tag_p + s64 * s64 * tag_p]),
+        ] {
+            assert_ne!(one_asset, two_asset);
+        }
+        // Real 1- and 2-asset rounds of markets with the same first asset.
+        let m1 = market(&["A"], 5000);
+        let m2 = market(&["A", "B"], 5000);
+        let r1 = PriceRound::new(&m1, 1, 2, 8, vec![100]).unwrap();
+        let r2 = PriceRound::new(&m2, 1, 2, 8, vec![100, TAG_PRICES]).unwrap();
+        assert_eq!(
+            message_lengths(m1.shape())[1],
+            message_lengths(m2.shape())[1]
+        );
+        assert_ne!(price_commitment(&m1, &r1), price_commitment(&m2, &r2));
+        // 2- and 4-asset markets with the same assets first.
+        let m4 = market(&["A", "B", "C", "D"], 5000);
+        assert_ne!(market_commitment(&m2), market_commitment(&m4));
+        let opening2 = MarketOpening::new(&m2);
+        let mut opening4 = MarketOpening::new(&m4);
+        opening4.symbols_digest = opening2.symbols_digest;
+        assert_ne!(opening2.commitment(), opening4.commitment());
+        // A node over exactly the elements of a length-2 message (a 1-asset price round, a
+        // 1-asset market, a 1-asset account message's first two) is not that commitment.
+        for message in [
+            PriceOpening::new(&r1, m1.shape()).message(),
+            MarketOpening::new(&m1).message(),
+        ] {
+            assert_eq!(message.len(), 2);
+            assert_ne!(crate::hash::node(message[0], message[1]), hash(&message));
+            assert_ne!(
+                crate::hash::bound_root(message[0], message[1]),
+                hash(&message)
+            );
+        }
+        // The same account in two shapes.
+        let a1 = Account::new(&m1, Fp::from(9), vec![5], vec![0]).unwrap();
+        let a2 = Account::new(&m2, Fp::from(9), vec![5, 0], vec![0, 0]).unwrap();
+        assert_ne!(account_commitment(&m1, &a1), account_commitment(&m2, &a2));
+    }
+
     #[test]
     fn tags_separate_the_commitments() {
         let tags = [TAG_ACCOUNT, TAG_PRICES, TAG_MARKET, TAG_SYMBOLS];

@@ -12,7 +12,9 @@ use zkliq_circuits::{Account, Fp, Shape};
 fn witness(height: u32, subtree: u64) -> BatchWitness {
     let (market, prices, _) = vector("aave4", "aave4-crash", "aave4-rand0");
     let accounts: Vec<Option<Account>> = (0..1usize << height)
-        .map(|i| (i % 5 != 4).then(|| vector("aave4", "aave4-crash", &format!("aave4-rand{i}")).2))
+        .map(|i| {
+            (i % 5 != 4).then(|| vector("aave4", "aave4-crash", &format!("aave4-rand{}", i % 14)).2)
+        })
         .collect();
     batch_witness(&market, &prices, &accounts, None, height, subtree)
 }
@@ -104,4 +106,40 @@ fn a_false_claim_does_not_yield_a_verifying_proof() {
         proof::verify_column(&params, key.verifier(), &column, &bytes),
         Err(VerifyError::Invalid)
     );
+}
+
+/// Every public input of every batch shape (membership, 32 and 128 positions; 8 above) is
+/// bound: flipping any row of a real proof's instance fails, and so does a column one row short
+/// (the last claim read as "no claim") or one row long.
+#[test]
+fn every_instance_row_of_every_batch_shape_is_bound() {
+    for (height, subtree) in [(0u32, 77_777u64), (5, 9), (7, 2)] {
+        let w = witness(height, subtree);
+        let (column, bytes) = prove(&w);
+        let (params, key) = keys(w.shape);
+        assert_eq!(
+            proof::verify_column(&params, key.verifier(), &column, &bytes),
+            Ok(()),
+            "{}",
+            w.shape
+        );
+        for row in 0..column.len() {
+            let mut flipped = column.clone();
+            flipped[row] += Fp::ONE;
+            assert_eq!(
+                proof::verify_column(&params, key.verifier(), &flipped, &bytes),
+                Err(VerifyError::Invalid),
+                "{} row {row}",
+                w.shape
+            );
+        }
+        for len in [column.len() - 1, column.len() + 1] {
+            let mut wrong = column.clone();
+            wrong.resize(len, Fp::ZERO);
+            assert!(matches!(
+                proof::verify_column(&params, key.verifier(), &wrong, &bytes),
+                Err(VerifyError::InstanceLength { .. })
+            ));
+        }
+    }
 }

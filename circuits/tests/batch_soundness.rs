@@ -313,3 +313,88 @@ fn optional_verdict_low_half_and_verdict_gates() {
     w.derived.verdicts[empty] = Fp::ONE;
     assert_rejected_only_by(mock_batch(&w, w.public_inputs()), &["'verdict'"]);
 }
+
+#[test]
+fn a_subtree_index_past_the_tree_fails() {
+    let w = honest();
+    let path_len = w.shape.path_len() as u32;
+    let past = Fp::from(w.subtree_index) + zkliq_circuits::field::pow2(path_len);
+    // The honest path recomposes to s, not s + 2^(depth - h).
+    assert_rejected_by(
+        mock_batch(&w, with_row(&w, SUBTREE_INDEX_ROW, past)),
+        &format!("on row {SUBTREE_INDEX_ROW})"),
+    );
+    // Nor can the recomposition reach it: the accumulator above the top level is fixed to 0,
+    // so a top bit of weight 2^(depth - h) breaks the 'index' constraint of the top level.
+    let mut forged = honest();
+    for (i, acc) in forged.derived.index_acc.iter_mut().enumerate() {
+        *acc += zkliq_circuits::field::pow2(path_len - i as u32);
+    }
+    assert_rejected_by(
+        mock_batch(&forged, with_row(&forged, SUBTREE_INDEX_ROW, past)),
+        "'index'",
+    );
+}
+
+#[test]
+fn a_leaf_permutation_inside_the_subtree_fails() {
+    // Swap the liquidatable account with its neighbour: the claims follow the accounts, but the
+    // subtree (so the root) no longer matches the published one.
+    let w = honest();
+    let honest_root = w.public_inputs()[ROOT_ROW];
+    let j = liquidatable_position(&w);
+    let k = j ^ 1;
+    let mut swapped = w.clone();
+    swapped.slots.swap(j, k);
+    swapped.claimed.swap(j, k);
+    swapped.derive();
+    assert_ne!(
+        swapped.public_inputs()[CLAIMS_START_ROW + j],
+        w.public_inputs()[CLAIMS_START_ROW + j]
+    );
+    assert_rejected_by(
+        mock_batch(&swapped, with_row(&swapped, ROOT_ROW, honest_root)),
+        "on row 0)",
+    );
+}
+
+#[test]
+fn the_public_root_binds_the_market_commitment() {
+    // The same accounts and path under another market of the same shape (every weight 10000):
+    // its commitment goes into the root, so the honest root no longer matches.
+    let (m, p, a) = scene();
+    let honest = honest();
+    let honest_root = honest.public_inputs()[ROOT_ROW];
+    let assets = m
+        .assets()
+        .iter()
+        .map(|x| zkliq_circuits::Asset {
+            weight_bps: 10_000,
+            ..x.clone()
+        })
+        .collect();
+    let invented = Market::new("invented", 1, assets).unwrap();
+    let w = batch_witness(&invented, &p, &a, None, 3, 2);
+    assert_eq!(
+        w.tree_root(),
+        honest.tree_root(),
+        "same accounts, same tree"
+    );
+    assert_eq!(mock_batch(&w, w.public_inputs()), Ok(()));
+    assert_rejected_by(
+        mock_batch(&w, with_row(&w, ROOT_ROW, honest_root)),
+        "on row 0)",
+    );
+    // And claiming the honest market commitment instead fails on that row.
+    assert_rejected_by(
+        mock_batch(
+            &w,
+            with_row(
+                &w,
+                MARKET_COMMITMENT_ROW,
+                honest.public_inputs()[MARKET_COMMITMENT_ROW],
+            ),
+        ),
+        &format!("on row {MARKET_COMMITMENT_ROW})"),
+    );
+}

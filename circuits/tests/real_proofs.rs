@@ -9,7 +9,7 @@ use zkliq_circuits::bounds::CARRY_OFFSET_BITS;
 use zkliq_circuits::field::{Fp, from_biguint, pow2, to_biguint};
 use zkliq_circuits::instance::{CLAIM_ROW, NUM_PUBLIC_INPUTS};
 use zkliq_circuits::proof::{self, VerifyError};
-use zkliq_circuits::{Claim, HealthWitness, Instance, Shape};
+use zkliq_circuits::{Account, Claim, HealthWitness, Instance, Market, PriceRound, Shape};
 
 fn healthy_proof() -> (Instance, Vec<u8>) {
     let (m, p, a) = vector("aave4", "aave4-calm", "aave4-rand0");
@@ -18,27 +18,80 @@ fn healthy_proof() -> (Instance, Vec<u8>) {
 }
 
 #[test]
-fn flipping_any_public_input_fails_verification() {
-    let (instance, bytes) = healthy_proof();
-    let (params, key) = keys(Shape::A4);
-    let column = instance.to_column();
-    assert_eq!(
-        proof::verify_column(&params, key.verifier(), &column, &bytes),
-        Ok(())
-    );
-    for row in 0..NUM_PUBLIC_INPUTS {
-        let mut flipped = column.clone();
-        flipped[row] = if row == CLAIM_ROW {
-            Fp::ONE - flipped[row]
-        } else {
-            flipped[row] + Fp::ONE
-        };
+fn flipping_any_public_input_fails_verification_in_every_shape() {
+    let read = |rel: &str| std::fs::read_to_string(common::fixtures().join(rel)).unwrap();
+    let scenarios: Vec<(Market, PriceRound, Account)> = [
+        (
+            "markets/steth-loop-1.json",
+            "prices/steth-loop-1-calm.json",
+            "accounts/steth-loop-healthy.json",
+        ),
+        (
+            "markets/maker-eth-a.json",
+            "prices/maker-eth-a-crash.json",
+            "accounts/maker-vault.json",
+        ),
+        (
+            "markets/aave-v3-4.json",
+            "prices/aave-v3-4-calm.json",
+            "accounts/aave-leveraged.json",
+        ),
+        (
+            "markets/cross-margin-8.json",
+            "prices/cross-margin-8-crash.json",
+            "accounts/cross-trader.json",
+        ),
+        (
+            "markets/perp-16.json",
+            "prices/perp-16-crash.json",
+            "accounts/perp-basket.json",
+        ),
+    ]
+    .into_iter()
+    .map(|(m, p, a)| {
+        let market = Market::from_json(&read(m)).unwrap();
+        let prices = PriceRound::from_json(&read(p), &market).unwrap();
+        let account = Account::from_json(&read(a), &market).unwrap();
+        (market, prices, account)
+    })
+    .collect();
+    let mut shapes = std::collections::BTreeSet::new();
+    for (m, p, a) in &scenarios {
+        let claim = zkliq_circuits::reference::evaluate(m, p, a).claim();
+        let (params, key) = keys(m.shape());
+        let (instance, bytes) = proof::prove(&params, key, m, p, a, claim).unwrap();
+        let column = instance.to_column();
         assert_eq!(
-            proof::verify_column(&params, key.verifier(), &flipped, &bytes),
-            Err(VerifyError::Invalid),
-            "row {row}"
+            proof::verify_column(&params, key.verifier(), &column, &bytes),
+            Ok(())
         );
+        for row in 0..NUM_PUBLIC_INPUTS {
+            let mut flipped = column.clone();
+            flipped[row] = if row == CLAIM_ROW {
+                Fp::ONE - flipped[row]
+            } else {
+                flipped[row] + Fp::ONE
+            };
+            assert_eq!(
+                proof::verify_column(&params, key.verifier(), &flipped, &bytes),
+                Err(VerifyError::Invalid),
+                "{} row {row}",
+                m.shape()
+            );
+        }
+        // A column of the wrong length is rejected before halo2 sees it (halo2 would read
+        // missing trailing inputs as zeros).
+        for len in [NUM_PUBLIC_INPUTS - 1, NUM_PUBLIC_INPUTS + 1] {
+            let mut wrong = column.clone();
+            wrong.resize(len, Fp::ZERO);
+            assert!(matches!(
+                proof::verify_column(&params, key.verifier(), &wrong, &bytes),
+                Err(VerifyError::InstanceLength { .. })
+            ));
+        }
+        shapes.insert(m.shape());
     }
+    assert_eq!(shapes.len(), Shape::ALL.len());
 }
 
 #[test]

@@ -309,3 +309,59 @@ fn carry_range_check_blocks_the_modulus_forgery() {
     w.derived.verdict.verdict = x;
     assert_rejected_only_by(mock_self(&w), &["range check carry < 2^160"]);
 }
+
+/// Every circuit width at its maximum at once, in the widest shape: 16 asset slots with both
+/// amount limbs, every price and every scale at 2^64 - 1, every weight at 2^16 - 1 and T at
+/// 2^24 - 1. The no-wraparound argument of docs/STATEMENT.md says the circuit computes the exact
+/// verdict even here: the true claim passes, the false one fails.
+#[test]
+fn every_width_at_its_maximum_at_once() {
+    use num_bigint::BigUint;
+    let read = |rel: &str| std::fs::read_to_string(common::fixtures().join(rel)).unwrap();
+    let market = Market::from_json(&read("markets/perp-16.json")).unwrap();
+    let prices = PriceRound::from_json(&read("prices/perp-16-crash.json"), &market).unwrap();
+    let account = Account::from_json(&read("accounts/perp-basket.json"), &market).unwrap();
+    let max = |bits: u32| pow2(bits) - Fp::ONE;
+    let n = market.shape().assets();
+    assert_eq!(n, 16);
+    for with_debt in [true, false] {
+        let mut w = HealthWitness::new(&market, &prices, &account, Claim::Healthy);
+        for i in 0..n {
+            w.account.collateral[i] = [max(64), max(64)];
+            w.account.debt[i] = if with_debt {
+                [max(64), max(64)]
+            } else {
+                [Fp::ZERO; 2]
+            };
+            w.prices.prices[i] = max(64);
+            w.market.scales[i] = max(64);
+            w.market.weights[i] = max(16);
+        }
+        w.market.threshold = max(24);
+        // The exact integers: lhs = 16·(2^128-1)·(2^64-1)^2·(2^16-1), rhs = T·16·(2^128-1)·(2^64-1)^2.
+        let big = |bits: u32| (BigUint::from(1u8) << bits) - 1u8;
+        let term = big(128) * big(64) * big(64) * 16u8;
+        let lhs = &term * big(16);
+        let rhs = if with_debt {
+            &term * big(24)
+        } else {
+            BigUint::ZERO
+        };
+        let truth = if lhs >= rhs {
+            Claim::Healthy
+        } else {
+            Claim::Liquidatable
+        };
+        assert_eq!(truth == Claim::Liquidatable, with_debt);
+        for claim in [truth, truth.negate()] {
+            w.claim = claim.to_field();
+            w.derive();
+            let result = mock_self(&w);
+            if claim == truth {
+                assert_eq!(result, Ok(()), "{claim} at full width (debt: {with_debt})");
+            } else {
+                assert_rejected_only_by(result, &["range check y < 2^224"]);
+            }
+        }
+    }
+}

@@ -86,7 +86,11 @@ pub fn keys(shape: impl Into<CircuitShape>) -> (Arc<Params<Curve>>, &'static Pro
     static KEYS: std::sync::Mutex<Vec<(CircuitShape, &'static ProverKey)>> =
         std::sync::Mutex::new(Vec::new());
     let shape = shape.into();
-    let store = STORE.get_or_init(ParamsStore::in_memory);
+    // CI caches parameters on disk (`ZKLIQ_PARAMS_DIR`): k = 15 takes seconds to derive.
+    let store = STORE.get_or_init(|| match std::env::var_os("ZKLIQ_PARAMS_DIR") {
+        Some(dir) => ParamsStore::cached_in(dir),
+        None => ParamsStore::in_memory(),
+    });
     let params = store.get(shape.k()).expect("parameters");
     let mut keys = KEYS.lock().unwrap();
     if let Some((_, key)) = keys.iter().find(|(s, _)| *s == shape) {
@@ -161,4 +165,216 @@ pub fn mock_batch(witness: &BatchWitness, instance: Vec<Fp>) -> Result<(), Vec<S
 /// The true claim of an account.
 pub fn truth(market: &Market, prices: &PriceRound, account: &Account) -> Claim {
     reference::evaluate(market, prices, account).claim()
+}
+
+pub mod perturb {
+    //! The perturbation test: add 1 to the N-th assigned advice cell of a circuit and check the
+    //! MockProver rejects it, for every N (or a seeded sample of them). It is the strongest
+    //! evidence that no assigned cell is unconstrained.
+    //!
+    //! A wrapper circuit runs the real circuit under a floor planner that wraps halo2's
+    //! assignment backend: every `assign_advice` call is counted, and the targeted one gets its
+    //! value plus one. halo2's V1 planner assigns only in its final pass, so the count is the
+    //! number of advice cells the circuit assigns.
+
+    use std::cell::Cell;
+
+    use ff::Field;
+    use halo2_proofs::circuit::{Layouter, Value, floor_planner};
+    use halo2_proofs::dev::MockProver;
+    use halo2_proofs::plonk::{
+        Advice, Any, Assigned, Assignment, Circuit, Column, ConstraintSystem, Error, FloorPlanner,
+        Instance, Selector,
+    };
+    use zkliq_circuits::Fp;
+
+    thread_local! {
+        static TARGET: Cell<Option<usize>> = const { Cell::new(None) };
+        static COUNT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Runs the inner circuit, perturbing the targeted advice assignment.
+    #[derive(Clone, Debug)]
+    pub struct Perturbed<C>(pub C);
+
+    impl<C: Circuit<Fp>> Circuit<Fp> for Perturbed<C> {
+        type Config = C::Config;
+        type FloorPlanner = Perturbing;
+
+        fn without_witnesses(&self) -> Self {
+            Perturbed(self.0.without_witnesses())
+        }
+
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> C::Config {
+            C::configure(meta)
+        }
+
+        fn synthesize(&self, config: C::Config, layouter: impl Layouter<Fp>) -> Result<(), Error> {
+            self.0.synthesize(config, layouter)
+        }
+    }
+
+    /// halo2's V1 floor planner over a counting, perturbing assignment backend.
+    #[derive(Debug)]
+    pub struct Perturbing;
+
+    impl FloorPlanner for Perturbing {
+        fn synthesize<F: Field, CS: Assignment<F>, C: Circuit<F>>(
+            cs: &mut CS,
+            circuit: &C,
+            config: C::Config,
+            constants: Vec<Column<halo2_proofs::plonk::Fixed>>,
+        ) -> Result<(), Error> {
+            COUNT.set(0);
+            let mut wrapped = Counting(cs);
+            floor_planner::V1::synthesize(&mut wrapped, circuit, config, constants)
+        }
+    }
+
+    struct Counting<'a, CS>(&'a mut CS);
+
+    impl<F: Field, CS: Assignment<F>> Assignment<F> for Counting<'_, CS> {
+        fn enter_region<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
+            self.0.enter_region(name)
+        }
+        fn exit_region(&mut self) {
+            self.0.exit_region()
+        }
+        fn enable_selector<A: FnOnce() -> AR, AR: Into<String>>(
+            &mut self,
+            annotation: A,
+            selector: &Selector,
+            row: usize,
+        ) -> Result<(), Error> {
+            self.0.enable_selector(annotation, selector, row)
+        }
+        fn query_instance(&self, column: Column<Instance>, row: usize) -> Result<Value<F>, Error> {
+            self.0.query_instance(column, row)
+        }
+        fn assign_advice<V, VR, A, AR>(
+            &mut self,
+            annotation: A,
+            column: Column<Advice>,
+            row: usize,
+            to: V,
+        ) -> Result<(), Error>
+        where
+            V: FnOnce() -> Value<VR>,
+            VR: Into<Assigned<F>>,
+            A: FnOnce() -> AR,
+            AR: Into<String>,
+        {
+            let n = COUNT.get();
+            COUNT.set(n + 1);
+            let bump = TARGET.get() == Some(n);
+            self.0.assign_advice(annotation, column, row, || {
+                to().map(|v| {
+                    let v: Assigned<F> = v.into();
+                    if bump { v + F::ONE } else { v }
+                })
+            })
+        }
+        fn assign_fixed<V, VR, A, AR>(
+            &mut self,
+            annotation: A,
+            column: Column<halo2_proofs::plonk::Fixed>,
+            row: usize,
+            to: V,
+        ) -> Result<(), Error>
+        where
+            V: FnOnce() -> Value<VR>,
+            VR: Into<Assigned<F>>,
+            A: FnOnce() -> AR,
+            AR: Into<String>,
+        {
+            self.0.assign_fixed(annotation, column, row, to)
+        }
+        fn copy(
+            &mut self,
+            left: Column<Any>,
+            left_row: usize,
+            right: Column<Any>,
+            right_row: usize,
+        ) -> Result<(), Error> {
+            self.0.copy(left, left_row, right, right_row)
+        }
+        fn fill_from_row(
+            &mut self,
+            column: Column<halo2_proofs::plonk::Fixed>,
+            row: usize,
+            to: Value<Assigned<F>>,
+        ) -> Result<(), Error> {
+            self.0.fill_from_row(column, row, to)
+        }
+        fn push_namespace<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
+            self.0.push_namespace(name)
+        }
+        fn pop_namespace(&mut self, gadget_name: Option<String>) {
+            self.0.pop_namespace(gadget_name)
+        }
+    }
+
+    /// Runs the MockProver with advice cell `target` (if any) plus one; returns whether it
+    /// verified and how many advice cells the circuit assigned.
+    pub fn run<C: Circuit<Fp> + Clone>(
+        k: u32,
+        circuit: &C,
+        instance: &[Fp],
+        target: Option<usize>,
+    ) -> (bool, usize) {
+        TARGET.set(target);
+        let prover = MockProver::run(k, &Perturbed(circuit.clone()), vec![instance.to_vec()])
+            .expect("synthesis succeeds");
+        let count = COUNT.get();
+        TARGET.set(None);
+        (prover.verify().is_ok(), count)
+    }
+
+    /// How many cells to perturb: all of them with `ZKLIQ_PERTURB_ALL` set, else `sample`.
+    pub fn budget(sample: usize) -> Option<usize> {
+        match std::env::var_os("ZKLIQ_PERTURB_ALL") {
+            Some(_) => None,
+            None => Some(sample),
+        }
+    }
+
+    /// The perturbation test of one circuit: the honest witness verifies; each perturbed cell
+    /// (every one, or a seeded sample of `sample` cells including the first and the last) makes
+    /// it fail. Returns the number of cells the circuit assigns and how many were perturbed.
+    pub fn check<C: Circuit<Fp> + Clone>(
+        name: &str,
+        k: u32,
+        circuit: &C,
+        instance: &[Fp],
+        sample: usize,
+    ) -> (usize, usize) {
+        let (ok, cells) = run(k, circuit, instance, None);
+        assert!(ok, "{name}: the honest witness must verify");
+        assert!(cells > 0);
+        let targets: Vec<usize> = match budget(sample) {
+            None => (0..cells).collect(),
+            Some(n) if n >= cells => (0..cells).collect(),
+            Some(n) => {
+                use rand::{RngExt, SeedableRng};
+                let mut rng = rand::rngs::StdRng::seed_from_u64(cells as u64);
+                let mut t: Vec<usize> = (0..n.saturating_sub(2))
+                    .map(|_| rng.random_range(0..cells))
+                    .collect();
+                t.extend([0, cells - 1]);
+                t.sort_unstable();
+                t.dedup();
+                t
+            }
+        };
+        let survivors: Vec<usize> = targets
+            .iter()
+            .copied()
+            .filter(|&n| run(k, circuit, instance, Some(n)).0)
+            .collect();
+        assert!(
+            survivors.is_empty(),
+            "{name}: adding 1 to these advice cells (of {cells}) still verifies: {survivors:?}"
+        );
+        (cells, targets.len())
+    }
 }

@@ -1,0 +1,91 @@
+//! The perturbation test of every circuit: add 1 to each assigned advice cell in turn, and the
+//! MockProver must reject the witness every time. CI perturbs a seeded sample of cells per
+//! circuit (always the first and the last); `ZKLIQ_PERTURB_ALL=1` perturbs every cell.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{batch_witness, perturb, vector};
+use zkliq_circuits::batch::BatchCircuit;
+use zkliq_circuits::{Account, Claim, HealthCircuit, HealthWitness, Market, PriceRound, reference};
+
+fn report(name: &str, started: Instant, (cells, perturbed): (usize, usize)) {
+    eprintln!(
+        "{name}: {perturbed} of {cells} advice cells perturbed, every one rejected ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn health_circuits() {
+    let read = |rel: &str| std::fs::read_to_string(common::fixtures().join(rel)).unwrap();
+    let perp = || {
+        let market = Market::from_json(&read("markets/perp-16.json")).unwrap();
+        let prices = PriceRound::from_json(&read("prices/perp-16-crash.json"), &market).unwrap();
+        let account = Account::from_json(&read("accounts/perp-basket.json"), &market).unwrap();
+        (market, prices, account)
+    };
+    for (m, inputs, sample) in [
+        (
+            "maker1",
+            vector("maker1", "maker1-crash", "maker1-rand0"),
+            300,
+        ),
+        ("aave4", vector("aave4", "aave4-crash", "aave4-rand3"), 300),
+        (
+            "cross8",
+            vector("cross8", "cross8-calm", "cross8-rand2"),
+            150,
+        ),
+        ("perp16", perp(), 120),
+    ] {
+        let (market, prices, account) = inputs;
+        let claim = reference::evaluate(&market, &prices, &account).claim();
+        let w = HealthWitness::new(&market, &prices, &account, claim);
+        let started = Instant::now();
+        let result = perturb::check(
+            &format!("health {m}"),
+            w.shape.k(),
+            &HealthCircuit::new(w.clone()),
+            &w.public_inputs(),
+            sample,
+        );
+        report(&format!("health, {}", w.shape), started, result);
+    }
+}
+
+/// A 4-asset batch of `2^height` positions, the last fifth of them empty, with true claims.
+fn batch(height: u32) -> zkliq_circuits::batch::BatchWitness {
+    let (market, prices, _) = vector("aave4", "aave4-crash", "aave4-rand0");
+    let accounts: Vec<Option<Account>> = (0..1usize << height)
+        .map(|i| {
+            (i % 5 != 4).then(|| vector("aave4", "aave4-crash", &format!("aave4-rand{}", i % 14)).2)
+        })
+        .collect();
+    let w = batch_witness(&market, &prices, &accounts, None, height, 3);
+    assert!(
+        w.claimed
+            .iter()
+            .zip(&w.slots)
+            .any(|(e, s)| *e == ff::Field::ONE && s.claim == Claim::Liquidatable.to_field())
+            || height == 0
+    );
+    w
+}
+
+#[test]
+fn membership_and_batch_circuits() {
+    for (height, sample) in [(0, 250), (3, 60), (5, 12), (7, 4)] {
+        let w = batch(height);
+        let started = Instant::now();
+        let result = perturb::check(
+            &format!("{}", w.shape),
+            w.shape.k(),
+            &BatchCircuit::new(w.clone()),
+            &w.public_inputs(),
+            sample,
+        );
+        report(&format!("{}", w.shape), started, result);
+    }
+}
