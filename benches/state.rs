@@ -14,9 +14,10 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zkliq_benches::{fixtures, zkliq_binary};
 use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
+use zkliq_circuits::health::reference;
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
 use zkliq_circuits::tree::TreeSpec;
-use zkliq_circuits::{Claim, Market, PriceRound, proof, reference};
+use zkliq_circuits::{Claim, Market, PriceRound, proof};
 use zkliq_state::State;
 use zkliq_verifier::{Round, StateProofEnvelope, Verifier};
 

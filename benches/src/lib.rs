@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use zkliq_circuits::{Account, Claim, Market, PriceRound, Shape, reference};
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Account, Claim, Market, PriceRound, Shape};
 
 /// The repository's `fixtures/` directory.
 pub fn fixtures() -> PathBuf {

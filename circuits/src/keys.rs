@@ -19,8 +19,8 @@ use pasta_curves::vesta;
 use thiserror::Error;
 
 use crate::batch::{BatchCircuit, BatchShape};
-use crate::circuit::HealthCircuit;
 use crate::field::Fp;
+use crate::health::circuit::HealthCircuit;
 use crate::shape::Shape;
 
 /// The curve proofs are made over (its scalar field is [`crate::Fp`]).
@@ -120,7 +120,7 @@ impl CircuitShape {
     /// Length of the circuit's instance column.
     pub fn public_inputs(self) -> usize {
         match self {
-            CircuitShape::Health(_) => crate::instance::NUM_PUBLIC_INPUTS,
+            CircuitShape::Health(_) => crate::health::instance::NUM_PUBLIC_INPUTS,
             CircuitShape::Batch(b) => crate::batch::CLAIMS_START_ROW + b.positions(),
         }
     }

@@ -5,19 +5,19 @@
 //! its debt) or **liquidatable** (it does not), against a committed oracle price round and a
 //! committed market configuration, without revealing any amount, price or salt.
 //!
+//! Each statement has its own folder, with its circuit, public inputs, witness and plain-integer
+//! reference side by side; the chips are shared.
+//!
 //! | module | what it holds |
 //! |--------|---------------|
-//! | [`inputs`] | markets, price rounds and accounts, parsed and validated |
-//! | [`reference`](mod@reference) | the statement in plain integer arithmetic |
-//! | [`commitment`] | the three Poseidon commitments and their message layout |
-//! | [`circuit`] | the statement as constraints ([`HealthCircuit`]) |
+//! | [`health`] | the health statement: one committed account is healthy or liquidatable ([`HealthCircuit`]) |
+//! | [`batch`] | claims about the accounts of a subtree of the state tree, or one leaf (membership) |
 //! | [`gadgets`] | the chips: range checks, valuation, commitments, Merkle paths |
-//! | [`instance`] | the typed public inputs ([`Instance`], [`Claim`]) |
-//! | [`witness`] | the prover's private values ([`HealthWitness`]) |
-//! | [`shape`] | supported shapes (1, 2, 4, 8, 16 assets) and their `k` |
-//! | [`batch`] | batch and membership proofs against a state root ([`batch::BatchCircuit`]) |
-//! | [`tree`] | the Poseidon state tree (formats 1 and 2), off-circuit |
+//! | [`inputs`] | markets, price rounds and accounts, parsed and validated |
+//! | [`commitment`] | the Poseidon commitments and their message layout |
 //! | [`hash`] | Poseidon off-circuit and the hash domains (commitments, tree nodes, roots) |
+//! | [`tree`] | the Poseidon state tree (formats 1 and 2), off-circuit |
+//! | [`shape`] | supported asset shapes (1, 2, 4, 8, 16 assets) and their `k` |
 //! | [`keys`] | IPA parameters (cached on disk), verifying and proving keys, fingerprints |
 //! | [`proof`] | creating and checking proofs |
 //! | [`bounds`] | every bound and bit width, with compile-time checks |
@@ -28,29 +28,25 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod batch;
 pub mod bounds;
-pub mod circuit;
 pub mod commitment;
 pub mod field;
 pub mod gadgets;
 pub mod hash;
+pub mod health;
 pub mod inputs;
-pub mod instance;
 pub mod keys;
 pub mod proof;
-pub mod reference;
 pub mod shape;
 pub mod tree;
-pub mod witness;
 
-pub use circuit::HealthCircuit;
 pub use field::Fp;
+pub use health::{Claim, HealthCircuit, HealthWitness, Instance};
 pub use inputs::{Account, Asset, InputError, Market, PriceRound};
-pub use instance::{Claim, Instance};
 pub use shape::Shape;
-pub use witness::HealthWitness;
 
 /// The field arithmetic `pasta_curves` was built with: `"x86-64"` or `"aarch64"` (its assembly
 /// backends, enabled through its `asm` feature) or `"portable"` (other targets, or a build with

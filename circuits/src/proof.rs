@@ -12,13 +12,13 @@ use rand::rngs::{StdRng, SysRng};
 use thiserror::Error;
 
 use crate::batch::{BatchCircuit, BatchWitness};
-use crate::circuit::HealthCircuit;
 use crate::commitment;
+use crate::health::circuit::HealthCircuit;
+use crate::health::instance::{Claim, Instance};
+use crate::health::reference;
+use crate::health::witness::HealthWitness;
 use crate::inputs::{Account, Market, PriceRound};
-use crate::instance::{Claim, Instance};
 use crate::keys::{CircuitShape, Curve, ProverKey, VerifierKey};
-use crate::reference;
-use crate::witness::HealthWitness;
 
 /// Why a proof could not be created.
 #[derive(Debug, Error)]

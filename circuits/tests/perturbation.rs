@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use common::{batch_witness, perturb, vector};
 use zkliq_circuits::batch::BatchCircuit;
-use zkliq_circuits::{Account, Claim, HealthCircuit, HealthWitness, Market, PriceRound, reference};
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Account, Claim, HealthCircuit, HealthWitness, Market, PriceRound};
 
 fn report(name: &str, started: Instant, (cells, perturbed): (usize, usize)) {
     eprintln!(

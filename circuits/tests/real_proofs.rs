@@ -7,7 +7,7 @@ use ff::Field;
 use proptest::prelude::*;
 use zkliq_circuits::bounds::CARRY_OFFSET_BITS;
 use zkliq_circuits::field::{Fp, from_biguint, pow2, to_biguint};
-use zkliq_circuits::instance::{CLAIM_ROW, NUM_PUBLIC_INPUTS};
+use zkliq_circuits::health::instance::{CLAIM_ROW, NUM_PUBLIC_INPUTS};
 use zkliq_circuits::proof::{self, VerifyError};
 use zkliq_circuits::{Account, Claim, HealthWitness, Instance, Market, PriceRound, Shape};
 
@@ -57,7 +57,7 @@ fn flipping_any_public_input_fails_verification_in_every_shape() {
     .collect();
     let mut shapes = std::collections::BTreeSet::new();
     for (m, p, a) in &scenarios {
-        let claim = zkliq_circuits::reference::evaluate(m, p, a).claim();
+        let claim = zkliq_circuits::health::reference::evaluate(m, p, a).claim();
         let (params, key) = keys(m.shape());
         let (instance, bytes) = proof::prove(&params, key, m, p, a, claim).unwrap();
         let column = instance.to_column();
@@ -113,7 +113,7 @@ fn a_proof_does_not_verify_under_another_shape() {
     // Shapes 8 and 16 share k = 10.
     let (m, p, a) = vector("cross8", "cross8-calm", "cross8-rand0");
     let (params, key8) = keys(Shape::A8);
-    let claim = zkliq_circuits::reference::evaluate(&m, &p, &a).claim();
+    let claim = zkliq_circuits::health::reference::evaluate(&m, &p, &a).claim();
     let (instance, bytes) = proof::prove(&params, key8, &m, &p, &a, claim).unwrap();
     let (params16, key16) = keys(Shape::A16);
     assert_eq!(

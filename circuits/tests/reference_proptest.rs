@@ -6,7 +6,8 @@ mod common;
 use common::mock;
 use proptest::prelude::*;
 use zkliq_circuits::bounds::{MAX_DECIMALS, MAX_THRESHOLD_BPS, MAX_WEIGHT_BPS};
-use zkliq_circuits::{Account, Asset, Claim, Fp, HealthWitness, Market, PriceRound, reference};
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Account, Asset, Claim, Fp, HealthWitness, Market, PriceRound};
 
 fn amount() -> impl Strategy<Value = u128> {
     prop_oneof![

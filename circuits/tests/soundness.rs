@@ -8,10 +8,11 @@ use ff::Field;
 use zkliq_circuits::bounds::{CARRY_OFFSET_BITS, LIMB_BITS, VERDICT_BITS};
 use zkliq_circuits::field::to_biguint;
 use zkliq_circuits::field::{Fp, pow2};
-use zkliq_circuits::instance::{
+use zkliq_circuits::health::instance::{
     ACCOUNT_COMMITMENT_ROW, CLAIM_ROW, MARKET_COMMITMENT_ROW, PRICE_COMMITMENT_ROW,
 };
-use zkliq_circuits::{Account, Asset, Claim, HealthWitness, Market, PriceRound, reference};
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Account, Asset, Claim, HealthWitness, Market, PriceRound};
 
 /// A healthy 4-asset account (aave4, calm round) and its honest witness.
 fn healthy() -> HealthWitness {

@@ -6,8 +6,9 @@ mod common;
 
 use common::{assert_rejected_only_by, keys, mock, vector};
 use serde::Deserialize;
-use zkliq_circuits::instance::CLAIM_ROW;
-use zkliq_circuits::{Claim, HealthWitness, proof, reference};
+use zkliq_circuits::health::instance::CLAIM_ROW;
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Claim, HealthWitness, proof};
 
 #[derive(Deserialize)]
 struct Case {

@@ -73,6 +73,6 @@ pub use verdict::{HealthVerdict, LeafClaim, RoundInfo, StateVerdict, Verdict};
 pub use verifier::{BatchReport, Unbound, Verifier};
 pub use zkliq_circuits::batch::{BatchInstance, BatchInstanceError, BatchShape, SlotClaim};
 pub use zkliq_circuits::field::{FieldHexError, from_hex, to_hex};
-pub use zkliq_circuits::instance::{ClaimParseError, InstanceError};
+pub use zkliq_circuits::health::instance::{ClaimParseError, InstanceError};
 pub use zkliq_circuits::tree::{TreeFormat, TreeSpec};
 pub use zkliq_circuits::{Asset, Claim, Fp, InputError, Instance, Market, PriceRound, Shape};

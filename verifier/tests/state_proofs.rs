@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use ff::Field;
 use zkliq_circuits::batch::{BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::commitment::{account_commitment, market_commitment};
+use zkliq_circuits::health::reference;
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
 use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
-use zkliq_circuits::{Account, Asset, Fp, Market, PriceRound, proof, reference};
+use zkliq_circuits::{Account, Asset, Fp, Market, PriceRound, proof};
 use zkliq_verifier::{
     Context, EnvelopeError, Round, StateProofEnvelope, Verdict, Verifier, VerifyError,
 };

@@ -10,7 +10,7 @@
 //! ([`crate::hash::bound_root`]), computed here from the same market commitment cell that is
 //! constrained to the public market commitment; format 1 (legacy) publishes the tree root.
 //!
-//! Columns are those of [`crate::circuit`]; the Merkle path gate shares `a0..a3`.
+//! Columns are those of [`crate::health::circuit`]; the Merkle path gate shares `a0..a3`.
 
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value, floor_planner};
 use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
@@ -23,7 +23,6 @@ use crate::bounds::{
     CARRY_BITS, LIMB_BITS, PRICE_BITS, REMAINDER_BITS, SCALE_BITS, THRESHOLD_BITS, VERDICT_BITS,
     WEIGHT_BITS,
 };
-use crate::circuit::Columns;
 use crate::field::Fp;
 use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathLevel};
@@ -31,8 +30,9 @@ use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
 };
+use crate::health::circuit::Columns;
+use crate::health::witness::HealthWitness;
 use crate::tree::TreeFormat;
-use crate::witness::HealthWitness;
 
 /// Every column and sub-configuration of the batch circuit.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use super::BatchShape;
 use crate::field::Fp;
-use crate::instance::Claim;
+use crate::health::instance::Claim;
 
 /// Instance row of the state root.
 pub const ROOT_ROW: usize = 0;

@@ -11,7 +11,7 @@
 //! A membership proof is the case `B = 1`: one account, a full path, and a public index.
 //!
 //! What each position's claim guarantees (per slot, with the health statement of
-//! [`crate::circuit`] and the encoding of `gadgets::valuation::ClaimMode::Optional`):
+//! [`crate::health::circuit`] and the encoding of `gadgets::valuation::ClaimMode::Optional`):
 //! - 1 (healthy) or 2 (liquidatable): the account at that leaf satisfies the claim;
 //! - 0: nothing is claimed about that leaf.
 //!

@@ -5,9 +5,9 @@ use ff::Field;
 use super::{BatchInstance, BatchShape, SlotClaim};
 use crate::commitment::AccountOpening;
 use crate::field::Fp;
+use crate::health::instance::Claim;
+use crate::health::witness::HealthWitness;
 use crate::inputs::{Account, Market, PriceRound};
-use crate::instance::Claim;
-use crate::witness::HealthWitness;
 
 /// Everything the prover assigns in a batch circuit. Fields are public so that soundness tests
 /// can tamper with one value; [`BatchWitness::public_inputs`] gives the column it implies.
@@ -203,12 +203,12 @@ impl BatchWitness {
     /// The instance column this witness implies.
     pub fn public_inputs(&self) -> Vec<Fp> {
         let first = &self.slots[0].public_inputs();
-        let market_commitment = first[crate::instance::MARKET_COMMITMENT_ROW];
+        let market_commitment = first[crate::health::instance::MARKET_COMMITMENT_ROW];
         let root = self.shape.tree.publish(market_commitment, self.tree_root());
         let mut column = vec![
             root,
             market_commitment,
-            first[crate::instance::PRICE_COMMITMENT_ROW],
+            first[crate::health::instance::PRICE_COMMITMENT_ROW],
             Fp::from(self.subtree_index),
         ];
         column.extend(self.derived.claims.iter().copied());

@@ -102,10 +102,11 @@ pub fn keys(shape: impl Into<CircuitShape>) -> (Arc<Params<Curve>>, &'static Pro
     (params, key)
 }
 
+use zkliq_circuits::Claim;
 use zkliq_circuits::batch::{BatchCircuit, BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::commitment::account_commitment;
+use zkliq_circuits::health::reference;
 use zkliq_circuits::tree::{self, EmptyTree, MemoryStore};
-use zkliq_circuits::{Claim, reference};
 
 /// A state tree holding `accounts` at the leaves of subtree `subtree` (height `height`), plus
 /// some unrelated leaves elsewhere; returns the batch witness for that subtree with `claims`

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use anyhow::anyhow;
 use serde::Deserialize;
-use zkliq_circuits::{Account, Claim, Market, PriceRound, Shape, proof, reference};
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Account, Claim, Market, PriceRound, Shape, proof};
 use zkliq_verifier::{Context, ProofEnvelope, Round, Verdict, Verifier};
 
 use super::ms;

@@ -1,7 +1,7 @@
 //! `zkliq health`: the statement in the clear.
 
 use serde_json::json;
-use zkliq_circuits::reference;
+use zkliq_circuits::health::reference;
 
 use crate::cli::HealthArgs;
 use crate::failure::Failure;

@@ -23,9 +23,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::commitment::{market_commitment, price_commitment};
+use zkliq_circuits::health::reference;
 use zkliq_circuits::keys::{Curve, Params, ProverKey};
 use zkliq_circuits::tree::TreeSpec;
-use zkliq_circuits::{Claim, Shape, field, proof, reference};
+use zkliq_circuits::{Claim, Shape, field, proof};
 use zkliq_state::State;
 use zkliq_verifier::StateProofEnvelope;
 

@@ -4,7 +4,8 @@ use std::time::Instant;
 
 use anyhow::anyhow;
 use serde_json::json;
-use zkliq_circuits::{Claim, proof, reference};
+use zkliq_circuits::health::reference;
+use zkliq_circuits::{Claim, proof};
 use zkliq_verifier::ProofEnvelope;
 
 use super::ms;

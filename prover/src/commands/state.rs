@@ -8,8 +8,9 @@ use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use zkliq_circuits::batch::{BatchShape, SlotClaim};
+use zkliq_circuits::health::reference;
 use zkliq_circuits::tree::TreeSpec;
-use zkliq_circuits::{Claim, field, proof, reference};
+use zkliq_circuits::{Claim, field, proof};
 use zkliq_state::{State, StateError};
 use zkliq_verifier::StateProofEnvelope;
 

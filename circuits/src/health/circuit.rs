@@ -1,7 +1,7 @@
 //! The health circuit: the statement, as constraints.
 //!
 //! **Public**: the account, price-round and market commitments, and the claim bit
-//! (see [`crate::instance`]). **Private**: the account's salt and amounts, the prices, the
+//! (see [`crate::health::instance`]). **Private**: the account's salt and amounts, the prices, the
 //! market's scales, weights and threshold, and the comparison values.
 //!
 //! The circuit proves that there are openings of the three public commitments such that
@@ -46,11 +46,11 @@ use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationChip, ValuationConfig, VerdictValues,
 };
-use crate::instance::{
+use crate::health::instance::{
     ACCOUNT_COMMITMENT_ROW, CLAIM_ROW, MARKET_COMMITMENT_ROW, PRICE_COMMITMENT_ROW,
 };
+use crate::health::witness::HealthWitness;
 use crate::shape::Shape;
-use crate::witness::HealthWitness;
 
 /// The columns every zkliq circuit uses (the table above), and the Poseidon chip on them.
 pub(crate) struct Columns {

@@ -15,8 +15,8 @@ use std::fmt;
 use num_bigint::BigUint;
 use num_integer::Integer;
 
+use crate::health::instance::Claim;
 use crate::inputs::{Account, Market, PriceRound};
-use crate::instance::Claim;
 
 /// The exact valuation of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,11 +14,11 @@ use crate::commitment::{
     self, AccountOpening, MarketOpening, PriceOpening, SLOT_BITS_64, SLOT_BITS_80,
 };
 use crate::field::{self, Fp, pow2};
-use crate::inputs::{Account, Market, PriceRound};
-use crate::instance::{
+use crate::health::instance::{
     ACCOUNT_COMMITMENT_ROW, CLAIM_ROW, Claim, MARKET_COMMITMENT_ROW, NUM_PUBLIC_INPUTS,
     PRICE_COMMITMENT_ROW,
 };
+use crate::inputs::{Account, Market, PriceRound};
 use crate::shape::Shape;
 
 /// The values of the comparison `lhs - rhs = 2^64 · (δ_hi + carry) + r`.
