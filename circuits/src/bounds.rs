@@ -13,6 +13,10 @@ pub const MAX_ASSETS: usize = 16;
 pub const MAX_DECIMALS: u8 = 18;
 /// Most collateral weight an asset may have, in basis points (100%).
 pub const MAX_WEIGHT_BPS: u16 = 10_000;
+/// Least liquidation bonus an asset may have, in basis points (no bonus).
+pub const MIN_BONUS_BPS: u16 = 10_000;
+/// Most liquidation bonus an asset may have, in basis points (a 100% bonus).
+pub const MAX_BONUS_BPS: u16 = 20_000;
 /// Least liquidation threshold a market may have, in basis points.
 pub const MIN_THRESHOLD_BPS: u32 = 1;
 /// Most liquidation threshold a market may have, in basis points (10,000%).

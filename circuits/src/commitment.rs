@@ -11,7 +11,11 @@
 //! |------------|---------------|-------|
 //! | account | salt | `c_lo, c_hi, d_lo, d_hi` per asset slot, then [`TAG_ACCOUNT`] (64-bit) |
 //! | price round | `round + 2^64 timestamp + 2^128 decimals` | price per asset slot, then [`TAG_PRICES`] (64-bit) |
-//! | market | symbol digest | `scale + 2^64 weight` per asset slot, then `T`, then [`TAG_MARKET`] (80-bit) |
+//! | market | symbol digest, or the rules digest | `scale + 2^64 weight` per asset slot, then `T`, then [`TAG_MARKET`] (80-bit) |
+//! | liquidation rules (inside the market's first element) | symbol digest | `bonus` per asset slot, then `CF`, `H`, `f`, then [`TAG_RULES`] (64-bit) |
+//!
+//! A market without liquidation rules keeps the commitment of earlier releases (first element:
+//! the symbol digest); a market with them commits to them through its first element.
 //!
 //! Unused asset slots of a shape hold zeros. Because the circuit range-checks every slot to its
 //! width and three slots fit in one field element, a packed element has exactly one opening.
@@ -29,6 +33,8 @@ pub const TAG_ACCOUNT: u64 = u64::from_be_bytes(*b"zkliq:A1");
 pub const TAG_PRICES: u64 = u64::from_be_bytes(*b"zkliq:P1");
 /// Domain tag of market commitments (last slot).
 pub const TAG_MARKET: u64 = u64::from_be_bytes(*b"zkliq:M1");
+/// Domain tag of the liquidation rules digest (last slot of its message).
+pub const TAG_RULES: u64 = u64::from_be_bytes(*b"zkliq:L1");
 /// Domain tag of the symbol digest inside the market commitment.
 pub const TAG_SYMBOLS: u64 = u64::from_be_bytes(*b"zkliq:S1");
 /// Slots packed into one field element.
@@ -68,11 +74,17 @@ pub fn hash(message: &[Fp]) -> Fp {
     crate::hash::constant_length(message)
 }
 
-/// Number of field elements in a shape's account, price and market messages.
-pub fn message_lengths(shape: Shape) -> [usize; 3] {
+/// Number of field elements in a shape's account, price, market and liquidation-rules
+/// messages.
+pub fn message_lengths(shape: Shape) -> [usize; 4] {
     let n = shape.assets();
     let packed = |slots: usize| slots.div_ceil(SLOTS_PER_ELEMENT);
-    [1 + packed(4 * n + 1), 1 + packed(n + 1), 1 + packed(n + 2)]
+    [
+        1 + packed(4 * n + 1),
+        1 + packed(n + 1),
+        1 + packed(n + 2),
+        1 + packed(n + 4),
+    ]
 }
 
 /// Splits a u128 into its low and high 64-bit limbs.
@@ -169,11 +181,57 @@ impl PriceOpening {
     }
 }
 
+/// The opening of a market's liquidation rules: the rules digest is Poseidon over the symbol
+/// digest, then `bonus_i` per asset slot, `CF`, `H`, `f` and [`TAG_RULES`] as 64-bit slots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RulesOpening {
+    /// Poseidon digest of the symbol list ([`symbols_digest`]).
+    pub symbols_digest: Fp,
+    /// Liquidation bonus per asset slot, bps (zero in unused slots).
+    pub bonus: Vec<Fp>,
+    /// Close factor `CF`, bps.
+    pub close_factor: Fp,
+    /// Full-close-factor bound `H`, bps.
+    pub full_below: Fp,
+    /// Protocol fee `f`, bps.
+    pub fee: Fp,
+}
+
+impl RulesOpening {
+    /// Slots: the bonus per asset slot, then `CF`, `H`, `f`, then the tag.
+    pub fn slots(&self) -> Vec<Fp> {
+        let mut slots = self.bonus.clone();
+        slots.extend([
+            self.close_factor,
+            self.full_below,
+            self.fee,
+            Fp::from(TAG_RULES),
+        ]);
+        slots
+    }
+
+    /// The rules message: the symbol digest, then the packed slots.
+    pub fn message(&self) -> Vec<Fp> {
+        std::iter::once(self.symbols_digest)
+            .chain(pack(&self.slots(), SLOT_BITS_64))
+            .collect()
+    }
+
+    /// The rules digest: the first element of the market message.
+    pub fn digest(&self) -> Fp {
+        hash(&self.message())
+    }
+}
+
 /// The opening of a market commitment, padded to the shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarketOpening {
-    /// Poseidon digest of the symbol list ([`symbols_digest`]).
-    pub symbols_digest: Fp,
+    /// The message's first element: the symbol digest ([`symbols_digest`]), or for a market
+    /// with liquidation rules the rules digest ([`RulesOpening::digest`]), which binds the
+    /// symbols too.
+    pub first: Fp,
+    /// The liquidation rules, if the market has them.
+    pub rules: Option<RulesOpening>,
     /// The threshold `T` in basis points.
     pub threshold: Fp,
     /// `10^(18 - decimals)` per asset slot (zero in unused slots).
@@ -198,8 +256,22 @@ impl MarketOpening {
             .collect();
         scales.resize(shape.assets(), Fp::ZERO);
         weights.resize(shape.assets(), Fp::ZERO);
+        let symbols = symbols_digest(market);
+        let rules = market.liquidation().map(|r| {
+            let bps = |v: u16| Fp::from(u64::from(v));
+            let mut bonus: Vec<Fp> = r.bonus_bps.iter().map(|b| bps(*b)).collect();
+            bonus.resize(shape.assets(), Fp::ZERO);
+            RulesOpening {
+                symbols_digest: symbols,
+                bonus,
+                close_factor: bps(r.close_factor_bps),
+                full_below: bps(r.full_close_factor_below_bps),
+                fee: bps(r.protocol_fee_bps),
+            }
+        });
         MarketOpening {
-            symbols_digest: symbols_digest(market),
+            first: rules.as_ref().map_or(symbols, RulesOpening::digest),
+            rules,
             threshold: Fp::from(u64::from(market.threshold_bps())),
             scales,
             weights,
@@ -219,7 +291,7 @@ impl MarketOpening {
 
     /// The committed message: the symbol digest, then the packed slots.
     pub fn message(&self) -> Vec<Fp> {
-        std::iter::once(self.symbols_digest)
+        std::iter::once(self.first)
             .chain(pack(&self.slots(), SLOT_BITS_80))
             .collect()
     }
@@ -288,8 +360,8 @@ mod tests {
                 assert_eq!(with_message_length!(len, length()), len);
             }
         }
-        assert_eq!(message_lengths(Shape::A16), [23, 7, 7]);
-        assert_eq!(message_lengths(Shape::A4), [7, 3, 3]);
+        assert_eq!(message_lengths(Shape::A16), [23, 7, 7, 8]);
+        assert_eq!(message_lengths(Shape::A4), [7, 3, 3, 4]);
     }
 
     #[test]
@@ -403,7 +475,7 @@ mod tests {
         assert_ne!(market_commitment(&m2), market_commitment(&m4));
         let opening2 = MarketOpening::new(&m2);
         let mut opening4 = MarketOpening::new(&m4);
-        opening4.symbols_digest = opening2.symbols_digest;
+        opening4.first = opening2.first;
         assert_ne!(opening2.commitment(), opening4.commitment());
         // A node over exactly the elements of a length-2 message (a 1-asset price round, a
         // 1-asset market, a 1-asset account message's first two) is not that commitment.
@@ -425,8 +497,38 @@ mod tests {
     }
 
     #[test]
+    fn liquidation_rules_are_bound_and_absent_rules_keep_the_old_commitment() {
+        let plain = market(&["A", "B"], 5000);
+        let base = market_commitment(&plain);
+        // The same market without rules: the commitment of earlier releases.
+        assert_eq!(
+            MarketOpening::new(&plain).first,
+            symbols_digest(&plain),
+            "no rules: the first element is the symbol digest"
+        );
+        let rules = |cf, h, f, bonus: Vec<u16>| crate::inputs::LiquidationRules {
+            close_factor_bps: cf,
+            full_close_factor_below_bps: h,
+            protocol_fee_bps: f,
+            bonus_bps: bonus,
+        };
+        let with = |r| plain.clone().with_liquidation(r).unwrap();
+        let ruled = market_commitment(&with(rules(5000, 9500, 1000, vec![10500, 10000])));
+        assert_ne!(ruled, base);
+        for other in [
+            rules(5001, 9500, 1000, vec![10500, 10000]),
+            rules(5000, 9501, 1000, vec![10500, 10000]),
+            rules(5000, 9500, 1001, vec![10500, 10000]),
+            rules(5000, 9500, 1000, vec![10501, 10000]),
+            rules(5000, 9500, 1000, vec![10000, 10500]),
+        ] {
+            assert_ne!(ruled, market_commitment(&with(other)));
+        }
+    }
+
+    #[test]
     fn tags_separate_the_commitments() {
-        let tags = [TAG_ACCOUNT, TAG_PRICES, TAG_MARKET, TAG_SYMBOLS];
+        let tags = [TAG_ACCOUNT, TAG_PRICES, TAG_MARKET, TAG_SYMBOLS, TAG_RULES];
         for (i, a) in tags.iter().enumerate() {
             for b in &tags[i + 1..] {
                 assert_ne!(a, b);

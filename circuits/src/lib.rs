@@ -12,6 +12,7 @@
 //! |--------|---------------|
 //! | [`health`] | the health statement: one committed account is healthy or liquidatable ([`HealthCircuit`]) |
 //! | [`batch`] | claims about the accounts of a subtree of the state tree, or one leaf (membership) |
+//! | [`liquidation`] | a liquidation by the market's rule, as a state transition |
 //! | [`gadgets`] | the chips: range checks, valuation, commitments, Merkle paths |
 //! | [`inputs`] | markets, price rounds and accounts, parsed and validated |
 //! | [`commitment`] | the Poseidon commitments and their message layout |
@@ -39,6 +40,7 @@ pub mod hash;
 pub mod health;
 pub mod inputs;
 pub mod keys;
+pub mod liquidation;
 pub mod proof;
 pub mod shape;
 pub mod tree;

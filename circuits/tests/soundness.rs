@@ -131,10 +131,7 @@ fn market_commitment_binds_every_market_field() {
         |w| w.market.scales[1] *= Fp::from(10),
         MARKET_COMMITMENT_ROW,
     );
-    assert_opening_bound(
-        |w| w.market.symbols_digest += Fp::ONE,
-        MARKET_COMMITMENT_ROW,
-    );
+    assert_opening_bound(|w| w.market.first += Fp::ONE, MARKET_COMMITMENT_ROW);
 }
 
 // --- Gates: each derived value is checked -------------------------------------------------------

@@ -189,7 +189,7 @@ impl Circuit<Fp> for BatchCircuit {
         let market = commit.commit_market(
             &mut layouter,
             &first,
-            self.slot(0, |w| w.market.symbols_digest),
+            self.slot(0, |w| w.market.first),
             |e| self.packed(0, e, |w| &w.derived.market_packed),
         )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;

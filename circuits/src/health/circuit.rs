@@ -239,12 +239,10 @@ impl Circuit<Fp> for HealthCircuit {
             |j| self.packed(j, |w| &w.derived.price_packed),
         )?;
         layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
-        let market = commit.commit_market(
-            &mut layouter,
-            &cells,
-            self.value(|w| w.market.symbols_digest),
-            |j| self.packed(j, |w| &w.derived.market_packed),
-        )?;
+        let market =
+            commit.commit_market(&mut layouter, &cells, self.value(|w| w.market.first), |j| {
+                self.packed(j, |w| &w.derived.market_packed)
+            })?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;
         Ok(())
     }

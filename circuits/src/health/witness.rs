@@ -154,8 +154,7 @@ impl HealthWitness {
         let mut column = vec![Fp::ZERO; NUM_PUBLIC_INPUTS];
         column[ACCOUNT_COMMITMENT_ROW] = message(self.account.salt, &self.derived.account_packed);
         column[PRICE_COMMITMENT_ROW] = message(self.prices.header, &self.derived.price_packed);
-        column[MARKET_COMMITMENT_ROW] =
-            message(self.market.symbols_digest, &self.derived.market_packed);
+        column[MARKET_COMMITMENT_ROW] = message(self.market.first, &self.derived.market_packed);
         column[CLAIM_ROW] = self.claim;
         column
     }

@@ -15,7 +15,7 @@ mod prices;
 
 pub use account::{Account, SaltError};
 pub use json::shorten;
-pub use market::{Asset, Market};
+pub use market::{Asset, LiquidationRules, Market};
 pub use prices::PriceRound;
 
 use thiserror::Error;
