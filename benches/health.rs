@@ -64,7 +64,7 @@ fn batch(c: &mut Criterion) {
             })
             .collect();
         verifier.key(shape).unwrap();
-        let round = Round::new(s.market.clone(), s.prices.clone());
+        let round = Round::new(s.market.clone(), s.prices.clone()).unwrap();
         group.bench_function(format!("shape-{}", shape.assets()), |b| {
             b.iter_batched(
                 || envelopes.clone(),

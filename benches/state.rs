@@ -153,7 +153,7 @@ fn batches(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(30));
-    let round = Round::new(scene.market.clone(), scene.prices.clone());
+    let round = Round::new(scene.market.clone(), scene.prices.clone()).unwrap();
     let root = scene.state.root().unwrap();
     for shape in BatchShape::all(scene.market.shape(), scene.state.tree()) {
         let params = store.get(shape.k()).unwrap();

@@ -81,20 +81,20 @@ const PINNED_PARAMS: &[(u32, &str)] = &[
 #[derive(Debug, Error)]
 pub enum KeyError {
     /// Key generation failed: the circuit does not fit its shape's `k` (a bug).
-    #[error("key generation for the {shape} circuit failed: {source}")]
+    #[error("key generation for the {shape} circuit failed: {cause}")]
     Keygen {
         /// The shape.
         shape: CircuitShape,
         /// halo2's error.
-        source: plonk::Error,
+        cause: plonk::Error,
     },
     /// The parameter cache directory could not be read.
-    #[error("cannot read cached parameters {path}: {source}")]
+    #[error("cannot read cached parameters {path}: {cause}")]
     CacheRead {
         /// The cache file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -237,7 +237,7 @@ impl ParamsStore {
                 tracing::warn!(path = %path.display(), "cached parameters do not match the pinned digest; regenerating")
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(KeyError::CacheRead { path, source }),
+            Err(cause) => return Err(KeyError::CacheRead { path, cause }),
         }
         let params = Params::new(k);
         if let Err(e) = write_atomically(&path, &params) {
@@ -282,7 +282,7 @@ fn keygen<C: Circuit<Fp>>(
     shape: CircuitShape,
     circuit: &C,
 ) -> Result<VerifierKey, KeyError> {
-    let vk = keygen_vk(params, circuit).map_err(|source| KeyError::Keygen { shape, source })?;
+    let vk = keygen_vk(params, circuit).map_err(|cause| KeyError::Keygen { shape, cause })?;
     let fingerprint = fingerprint(&vk, shape);
     let proof_len = CircuitCost::<vesta::Point, _>::measure(shape.k(), circuit)
         .proof_size(1)
@@ -345,7 +345,7 @@ impl ProverKey {
                 keygen_pk(params, verifier.vk.clone(), &BatchCircuit::keygen(b))
             }
         }
-        .map_err(|source| KeyError::Keygen { shape, source })?;
+        .map_err(|cause| KeyError::Keygen { shape, cause })?;
         Ok(ProverKey { verifier, pk })
     }
 

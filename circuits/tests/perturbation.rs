@@ -90,3 +90,39 @@ fn membership_and_batch_circuits() {
         report(&format!("{}", w.shape), started, result);
     }
 }
+
+/// The same checks for a state of another depth, and for the frozen format-1 circuit that
+/// still verifies proofs of earlier releases.
+#[test]
+fn other_depths_and_the_legacy_circuit() {
+    use zkliq_circuits::batch::BatchShape;
+    use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
+    let (market, prices, account) = vector("aave4", "aave4-crash", "aave4-rand5");
+    for (tree_spec, sample) in [(TreeSpec::v2(10).unwrap(), 120), (TreeSpec::LEGACY, 60)] {
+        let shape = BatchShape::in_tree(market.shape(), 0, tree_spec).unwrap();
+        let empty = EmptyTree::new(market.shape(), tree_spec);
+        let mut store = MemoryStore::default();
+        let leaf = zkliq_circuits::commitment::account_commitment(&market, &account);
+        tree::update(&mut store, &empty, [(9, leaf), (3, ff::Field::ONE)]).unwrap();
+        let siblings = tree::path(&mut store, &empty, 0, 9).unwrap();
+        let claim = reference::evaluate(&market, &prices, &account).claim();
+        let w = zkliq_circuits::batch::BatchWitness::new(
+            shape,
+            &market,
+            &prices,
+            &[Some(&account)],
+            &[zkliq_circuits::batch::SlotClaim::Is(claim)],
+            9,
+            siblings,
+        );
+        let started = Instant::now();
+        let result = perturb::check(
+            &format!("{shape}"),
+            shape.k(),
+            &BatchCircuit::new(w.clone()),
+            &w.public_inputs(),
+            sample,
+        );
+        report(&format!("{shape}"), started, result);
+    }
+}

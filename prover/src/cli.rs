@@ -65,6 +65,10 @@ pub enum StateCommand {
         /// The state database.
         #[arg(long, value_name = "DB")]
         state: PathBuf,
+        /// Give accounts with a salt below 2^128, or a salt shared with another account, fresh
+        /// random salts (their owners then need their new openings: `zkliq state show`).
+        #[arg(long)]
+        reseal: bool,
     },
     /// Import accounts from JSON Lines (an account.json object plus an "id" per line); all or
     /// nothing.
@@ -248,6 +252,9 @@ pub struct ProveArgs {
 
 /// `zkliq verify`.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "zkliq verify <FILE> --market <FILE> --prices <FILE> [--account-commitment <HEX> | --root <HEX> [--depth <DEPTH>]] [OPTIONS]"
+)]
 pub struct VerifyArgs {
     /// The proof file.
     #[arg(value_name = "FILE")]
@@ -264,6 +271,9 @@ pub struct VerifyArgs {
     /// The published state root a state proof must be against (required for state proofs).
     #[arg(long, value_name = "HEX")]
     pub root: Option<String>,
+    /// The depth of the tree of --root, as `zkliq state root --json` prints it (default 32).
+    #[arg(long, value_name = "DEPTH", requires = "root")]
+    pub depth: Option<u32>,
     /// Reject a price round older than this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub max_age: Option<u64>,

@@ -34,7 +34,9 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#}", self.error)
+        // The error's own message: every error type here states its cause in its message, so
+        // following `source()` as well would print the cause twice.
+        write!(f, "{}", self.error)
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::anyhow;
 use zkliq_circuits::{Account, Market, PriceRound};
 
-use crate::failure::{Failure, bad_input};
+use crate::failure::{Failure, bad_input, internal};
 
 /// Reads a whole file as UTF-8 text (a leading byte-order mark is dropped).
 pub fn read_text(path: &Path) -> Result<String, Failure> {
@@ -100,6 +100,20 @@ pub fn check_output(path: &Path, inputs: &[&Path], force: bool) -> Result<(), Fa
     Ok(())
 }
 
+/// Fails if the directory `path` would be created in does not exist (exit 2).
+pub fn check_directory(path: &Path) -> Result<(), Failure> {
+    let dir = parent(path);
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(bad_input(anyhow!(
+            "{}: directory {} does not exist",
+            path.display(),
+            dir.display()
+        )))
+    }
+}
+
 fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -118,7 +132,16 @@ pub fn write_atomically(
     visibility: Visibility,
 ) -> Result<(), Failure> {
     check_output(path, inputs, force)?;
-    let fail = |e: std::io::Error| bad_input(anyhow!("{}: cannot write: {e}", path.display()));
+    // The directory exists (checked): failing to write in it is the environment's doing (no
+    // permission, a read-only or full file system), exit 3. The message names the output, not
+    // the temporary file.
+    let fail = |e: std::io::Error| {
+        internal(anyhow!(
+            "{}: cannot write: {}",
+            path.display(),
+            io_cause(&e)
+        ))
+    };
     let mut file = tempfile::NamedTempFile::new_in(parent(path)).map_err(fail)?;
     file.write_all(contents.as_bytes()).map_err(fail)?;
     #[cfg(unix)]
@@ -148,4 +171,12 @@ pub fn write_atomically(
         })?;
     }
     Ok(())
+}
+
+/// An I/O error's cause without the paths some wrappers add (tempfile names its temporary file).
+pub fn io_cause(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => e.kind().to_string(),
+    }
 }

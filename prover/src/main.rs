@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod failure;
 mod files;
+mod output;
 mod setup;
 
 use std::io::IsTerminal;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(colour)
+        .with_target(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ZKLIQ_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

@@ -95,7 +95,7 @@ fn proven(dir: &Path, root: &str) -> BTreeSet<u64> {
         })
         .map(|p| StateProofEnvelope::from_json(&std::fs::read(p).unwrap()).unwrap())
         .collect();
-    let round = Round::new(market, prices);
+    let round = Round::new(market, prices).unwrap();
     let report = Verifier::new().verify_state_batch(&envelopes, &round, root);
     assert!(
         report.all_valid(),
@@ -155,6 +155,65 @@ fn keeper_proves_exactly_the_liquidatable_accounts_resumably() {
     let resumed = keeper(&db, &out, &["--jobs", "1"]);
     assert_eq!(resumed["proofs_written"], 1);
     assert_eq!(proven(&out, &root), expected);
+    // A proof damaged since it was written is proven again, not counted as done.
+    let text = std::fs::read_to_string(&victim).unwrap();
+    let at = text.find("\"proof\": \"").unwrap() + 20;
+    let flipped = if &text[at..at + 1] == "0" { "1" } else { "0" };
+    std::fs::write(
+        &victim,
+        format!("{}{flipped}{}", &text[..at], &text[at + 1..]),
+    )
+    .unwrap();
+    let repaired = keeper(&db, &out, &["--jobs", "1"]);
+    assert_eq!(repaired["proofs_written"], 1);
+    assert_eq!(proven(&out, &root), expected);
+
+    // What another run left needs --force; a summary that is not a regular file is refused
+    // before any work (a FIFO would block a reader).
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let fake_summary = serde_json::json!({"root": "0x00", "price_commitment": "0x00"});
+    std::fs::write(other.join("summary.json"), fake_summary.to_string()).unwrap();
+    let args = |out: &Path| {
+        vec![
+            "keeper".to_owned(),
+            "--state".into(),
+            db.clone(),
+            "--market".into(),
+            fx(MARKET),
+            "--prices".into(),
+            fx(CRASH),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    let run_args = |v: Vec<String>| {
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        zkliq(&refs)
+    };
+    let (code, _, err) = run_args(args(&other));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("left by a run for another root"), "{err}");
+    #[cfg(unix)]
+    {
+        let fifo_dir = dir.path().join("fifo");
+        std::fs::create_dir(&fifo_dir).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(fifo_dir.join("summary.json"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut with_force = args(&fifo_dir);
+        with_force.push("--force".into());
+        let (code, _, err) = run_args(with_force);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("is not a regular file"), "{err}");
+        assert_eq!(
+            std::fs::read_dir(&fifo_dir).unwrap().count(),
+            1,
+            "nothing proven"
+        );
+    }
 
     // Batches of 8: 17 and 18 share a proof, and so do 4000..=4002.
     let out8 = dir.path().join("proofs8");

@@ -177,3 +177,82 @@ fn a_weak_salt_is_refused_before_proving() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn verify_json_reports_every_outcome_as_json() {
+    let proof = fx("proofs/aave-leveraged-crash.proof.json");
+    let crash = fx("prices/aave-v3-4-crash.json");
+    let market = fx(AAVE[0]);
+    for (args, code) in [
+        (vec!["verify", proof.as_str(), "--json"], 2),
+        (
+            vec![
+                "verify",
+                "/nonexistent.json",
+                "--market",
+                &market,
+                "--prices",
+                &crash,
+                "--json",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "verify",
+                proof.as_str(),
+                "--market",
+                &market,
+                "--prices",
+                &fx(AAVE[1]),
+                "--json",
+            ],
+            1,
+        ),
+        (
+            vec![
+                "verify",
+                proof.as_str(),
+                "--market",
+                &market,
+                "--prices",
+                &crash,
+                "--json",
+            ],
+            0,
+        ),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, code, "{args:?}: {}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {:?}", r.stdout));
+        assert_eq!(v["valid"], code == 0, "{v}");
+        if code != 0 {
+            assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+        }
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = zkliq()
+        .args([
+            "verify",
+            &fx("proofs/aave-leveraged-crash.proof.json"),
+            "--market",
+            &fx(AAVE[0]),
+            "--prices",
+            &fx("prices/aave-v3-4-crash.json"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the verdict is printed (`zkliq verify … | head -0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

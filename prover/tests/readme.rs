@@ -49,7 +49,9 @@ fn every_readme_shell_block_runs_as_written() {
         "{} is missing: cargo test builds the examples",
         example.display()
     );
-    let mut script = String::from("set -euo pipefail\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(common::fixtures(), dir.path().join("fixtures")).unwrap();
+    let mut stdout = String::new();
     for block in &blocks {
         let block = block
             .replace(
@@ -64,49 +66,42 @@ fn every_readme_shell_block_runs_as_written() {
             !block.contains("cargo "),
             "a README block runs cargo in a way this test does not map: {block}"
         );
-        script.push_str(&block);
-        script.push('\n');
+        // Each block in a fresh shell: it must stand on its own (the files earlier blocks
+        // wrote are there; their shell functions and variables are not).
+        let script = format!("set -euo pipefail\n{block}\n");
+        let mut cmd = std::process::Command::new("bash");
+        cmd.current_dir(dir.path())
+            .env(
+                "ZKLIQ_PARAMS_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"),
+            )
+            .arg("-c")
+            .arg(&script);
+        let r = common::run_cmd(&mut cmd);
+        assert_eq!(
+            r.code, 0,
+            "a README block failed:\n{}\n--- stdout\n{}\n--- block\n{script}",
+            r.stderr, r.stdout
+        );
+        stdout.push_str(&r.stdout);
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(common::fixtures(), dir.path().join("fixtures")).unwrap();
-    let mut cmd = std::process::Command::new("bash");
-    cmd.current_dir(dir.path())
-        .env(
-            "ZKLIQ_PARAMS_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"),
-        )
-        .arg("-c")
-        .arg(&script);
-    let r = common::run_cmd(&mut cmd);
-    assert_eq!(
-        r.code, 0,
-        "the README's commands failed:\n{}\n--- stdout\n{}\n--- script\n{script}",
-        r.stderr, r.stdout
-    );
     // What the blocks say they do, they did.
-    assert!(
-        r.stdout.contains("valid: the account is liquidatable"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("matches the given --account-commitment"));
-    assert!(
-        r.stdout.contains("imported 40 lines (40 new, 0 updated)"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("\"liquidatable\": 20"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("valid against state root"),
-        "{}",
-        r.stdout
-    );
+    for expected in [
+        "valid: the account is liquidatable",
+        "matches the given --account-commitment",
+        "imported 40 lines (40 new, 0 updated)",
+        "\"liquidatable\": 20",
+        "valid against state root",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} not in {stdout}");
+    }
     for written in [
         "proof.json",
         "mine.json",
         "ops.db",
         "alice.json",
         "proofs/summary.json",
+        "shards/summary-shard-1-of-2.json",
     ] {
         assert!(dir.path().join(written).is_file(), "{written}");
     }

@@ -178,18 +178,51 @@ fn private_files_are_created_for_their_owner_only() {
 }
 
 #[test]
-fn an_unwritable_database_path_is_an_environment_error() {
+fn an_unwritable_path_is_an_environment_error_and_a_missing_directory_bad_input() {
+    // sysfs takes no new files, whoever asks: exit 3, one line, no temporary file named.
     let r = run(&[
         "state",
         "init",
         "--state",
-        "/nonexistent-zkliq-dir/ops.db",
+        "/sys/zkliq-test.db",
         "--market",
         &fx(AAVE[0]),
     ]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("cannot create"), "{}", r.stderr);
     assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+    let r = run(&["new-account", "--out", "/sys/zkliq-test.json"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/sys/zkliq-test.json: cannot write"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(".tmp"), "{}", r.stderr);
+    // A directory that does not exist is the user's to fix: exit 2, for every command.
+    let market = fx(AAVE[0]);
+    for args in [
+        [
+            "state",
+            "init",
+            "--state",
+            "/nonexistent-zkliq-dir/ops.db",
+            "--market",
+            &market,
+        ],
+        [
+            "new-account",
+            "--market",
+            &market,
+            "--out",
+            "/nonexistent-zkliq-dir/a.json",
+            "--force",
+        ],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    }
 }
 
 #[test]

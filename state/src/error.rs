@@ -28,12 +28,12 @@ pub enum StateError {
     #[error("already exists (a state is never created over an existing file)")]
     Exists(PathBuf),
     /// The database file could not be created.
-    #[error("cannot create: {source}")]
+    #[error("cannot create: {cause}")]
     Create {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The database was made by an earlier release (schema 1, format-1 tree).
     #[error(
@@ -41,9 +41,13 @@ pub enum StateError {
         .0.display()
     )]
     Legacy(PathBuf),
-    /// Two accounts share a salt (migration refuses it).
-    #[error("accounts {0:?} and {1:?} share a salt: give one a fresh salt and import it again")]
-    SharedSalt(String, String),
+    /// Accounts whose salt is below 2^128 or shared with another (migration refuses them).
+    #[error(
+        "{} account(s) have a salt below 2^128 or shared with another account (first: {:?}); rerun with --reseal to give them fresh salts",
+        .0.len(),
+        .0.first().map(String::as_str).unwrap_or_default()
+    )]
+    WeakSalts(Vec<String>),
     /// The database file does not exist.
     #[error("no such state database (create one with `zkliq state init`)")]
     Missing(PathBuf),

@@ -8,7 +8,6 @@ use std::sync::mpsc;
 use ff::{Field, PrimeField};
 use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
-use serde_json::Value;
 use zkliq_circuits::commitment::account_commitment;
 use zkliq_circuits::tree;
 use zkliq_circuits::{Account, Fp, Market};
@@ -70,13 +69,18 @@ impl State {
             let failed = &failed;
             let market = &market;
             scope.spawn(move || {
-                let mut input = reader.lines().enumerate().peekable();
+                // Lines as bytes: a line that is not UTF-8 is reported by its number.
+                let mut input = reader.split(b'\n').enumerate().peekable();
                 while input.peek().is_some() {
-                    let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK);
+                    let mut chunk: Vec<(usize, Result<String, ()>)> = Vec::with_capacity(CHUNK);
                     for (i, line) in input.by_ref() {
                         match line {
-                            Ok(line) if line.trim().is_empty() => {}
-                            Ok(line) => chunk.push((i + 1, line)),
+                            Ok(bytes) => {
+                                let text = String::from_utf8(bytes).map_err(|_| ());
+                                if !text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
+                                    chunk.push((i + 1, text));
+                                }
+                            }
                             Err(e) => {
                                 let _ = sender.send(Err(e));
                                 return;
@@ -227,8 +231,19 @@ impl State {
     }
 }
 
-fn parse_line(line: usize, text: &str, market: &Market, failed: &AtomicBool) -> Parsed {
-    let parsed = parse_account(line, text, market);
+fn parse_line(
+    line: usize,
+    text: &Result<String, ()>,
+    market: &Market,
+    failed: &AtomicBool,
+) -> Parsed {
+    let parsed = match text {
+        Ok(text) => parse_account(line, text, market),
+        Err(()) => Err(LineError {
+            line,
+            message: "not UTF-8 text".into(),
+        }),
+    };
     match parsed {
         Ok((id, account)) => {
             // Once any line failed nothing is written: skip the hashing.
@@ -257,25 +272,13 @@ fn parse_line(line: usize, text: &str, market: &Market, failed: &AtomicBool) -> 
 
 fn parse_account(line: usize, text: &str, market: &Market) -> Result<(String, Account), LineError> {
     let error = |message: String| LineError { line, message };
-    let mut value: Value =
-        serde_json::from_str(text).map_err(|e| error(format!("not JSON: {e}")))?;
-    let object = value.as_object_mut().ok_or_else(|| {
-        error("must be a JSON object (an account.json object with an \"id\")".into())
-    })?;
-    let id = match object.remove("id") {
-        Some(Value::String(id)) if !id.is_empty() && id.len() <= MAX_ID_BYTES => id,
-        Some(Value::String(_)) => {
-            return Err(error(format!("id: must be 1 to {MAX_ID_BYTES} bytes")));
-        }
-        Some(other) => {
-            return Err(error(format!(
-                "id: must be a string, got {}",
-                zkliq_circuits::inputs::shorten(&other.to_string())
-            )));
-        }
-        None => return Err(error("id: missing".into())),
-    };
-    let account = Account::from_value(value, market).map_err(|e| error(e.to_string()))?;
+    let (id, account) = Account::from_json_line(text, market).map_err(|e| error(e.to_string()))?;
+    if id.is_empty() || id.len() > MAX_ID_BYTES {
+        return Err(error(format!(
+            "id: must be 1 to {MAX_ID_BYTES} bytes, got {}",
+            id.len()
+        )));
+    }
     account
         .check_salt_strength()
         .map_err(|e| error(e.to_string()))?;

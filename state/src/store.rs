@@ -73,7 +73,7 @@ fn create_private_file(path: &Path) -> Result<(), StateError> {
         }
         Err(e) => Err(StateError::Create {
             path: path.to_owned(),
-            source: e,
+            cause: e,
         }),
     }
 }
@@ -166,45 +166,78 @@ impl State {
 
     /// Upgrades a database of the earlier schema (`zkliq-state/1`, format-1 tree) in place, in
     /// one transaction: the same accounts at the same leaves, the tree rehashed in format 2
-    /// (depth 32), salts made unique. Fails, changing nothing, if two accounts share a salt.
-    pub fn migrate(path: &Path) -> Result<State, StateError> {
+    /// (depth 32), salts unique, the file made private (mode 0600). Accounts whose salt is below
+    /// 2^128 or shared with another account are refused (naming them) unless `reseal` is set,
+    /// which gives each of them a fresh random salt (returned by id: their owners need their
+    /// new openings). On any failure nothing changes.
+    pub fn migrate(path: &Path, reseal: bool) -> Result<(State, Vec<String>), StateError> {
         if !path.is_file() {
             return Err(StateError::Missing(path.to_owned()));
         }
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let not_state = |reason: String| StateError::NotAState {
+            path: path.to_owned(),
+            reason,
+        };
         let schema: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
             })
-            .map_err(|e| StateError::NotAState {
-                path: path.to_owned(),
-                reason: format!("no schema ({e})"),
-            })?;
+            .map_err(|e| not_state(format!("no schema ({e})")))?;
         if schema != LEGACY_SCHEMA_VERSION {
-            return Err(StateError::NotAState {
-                path: path.to_owned(),
-                reason: format!("schema {schema:?}: only {LEGACY_SCHEMA_VERSION:?} is migrated"),
-            });
+            return Err(not_state(format!(
+                "schema {schema:?}: only {LEGACY_SCHEMA_VERSION:?} is migrated"
+            )));
         }
         let market_json: String =
             conn.query_row("SELECT value FROM meta WHERE key = 'market'", [], |r| {
                 r.get(0)
             })?;
-        let market = Market::from_json(&market_json).map_err(|e| StateError::NotAState {
-            path: path.to_owned(),
-            reason: format!("stored market: {e}"),
-        })?;
+        let market = Market::from_json(&market_json)
+            .map_err(|e| not_state(format!("stored market: {e}")))?;
+        let state = State::bind(Connection::open_in_memory()?, market, TreeSpec::DEFAULT);
         let tx = conn.transaction()?;
-        let shared: Option<(String, String)> = tx
-            .query_row(
-                "SELECT a.id, b.id FROM accounts a JOIN accounts b
-                 ON a.salt = b.salt AND a.leaf_index < b.leaf_index LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        let mut accounts: Vec<(u64, String, Account)> = Vec::new();
+        {
+            let mut stmt = tx.prepare("SELECT leaf_index, id, salt, amounts FROM accounts")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let account =
+                    state.decode(row.get_ref(2)?.as_blob()?, row.get_ref(3)?.as_blob()?)?;
+                accounts.push((row.get::<_, i64>(0)? as u64, row.get(1)?, account));
+            }
+        }
+        // Weak salts, and every account after the first that shares a salt.
+        let mut seen = std::collections::HashSet::new();
+        let weak: Vec<usize> = (0..accounts.len())
+            .filter(|&i| {
+                let a = &accounts[i].2;
+                let fresh = seen.insert(a.salt().to_repr());
+                a.check_salt_strength().is_err() || !fresh
+            })
+            .collect();
+        if !weak.is_empty() && !reseal {
+            return Err(StateError::WeakSalts(
+                weak.iter().map(|&i| accounts[i].1.clone()).collect(),
+            ));
+        }
+        let mut resealed = Vec::with_capacity(weak.len());
+        for &i in &weak {
+            let (leaf, id, old) = &accounts[i];
+            let salt = Account::random_salt().map_err(|e| StateError::Corrupt(e.to_string()))?;
+            let account = Account::new(
+                &state.market,
+                salt,
+                old.collateral().to_vec(),
+                old.debt().to_vec(),
             )
-            .optional()?;
-        if let Some((a, b)) = shared {
-            return Err(StateError::SharedSalt(a, b));
+            .map_err(|e| StateError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "UPDATE accounts SET salt = ?1 WHERE leaf_index = ?2",
+                params![salt.to_repr().as_ref(), *leaf as i64],
+            )?;
+            resealed.push(id.clone());
+            accounts[i].2 = account;
         }
         tx.execute_batch(
             "CREATE UNIQUE INDEX accounts_salt ON accounts (salt);
@@ -218,22 +251,23 @@ impl State {
             "UPDATE meta SET value = ?1 WHERE key = 'schema'",
             [SCHEMA_VERSION],
         )?;
-        let state = State::bind(Connection::open_in_memory()?, market, TreeSpec::DEFAULT);
-        let leaves = {
-            let mut stmt = tx.prepare("SELECT leaf_index, salt, amounts FROM accounts")?;
-            let mut rows = stmt.query([])?;
-            let mut leaves = Vec::new();
-            while let Some(row) = rows.next()? {
-                let account =
-                    state.decode(row.get_ref(1)?.as_blob()?, row.get_ref(2)?.as_blob()?)?;
-                leaves.push((row.get::<_, i64>(0)? as u64, state.commitment(&account)));
-            }
-            leaves
-        };
+        let leaves = accounts
+            .iter()
+            .map(|(leaf, _, account)| (*leaf, state.commitment(account)));
         tree::update(&mut SqlNodes(&tx), &state.empty, leaves)?;
         tx.commit()?;
         drop(conn);
-        State::open(path)
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |cause| StateError::Create {
+                    path: path.to_owned(),
+                    cause,
+                },
+            )?;
+        }
+        Ok((State::open(path)?, resealed))
     }
 
     /// The market the state is bound to.

@@ -182,7 +182,7 @@ fn bad_lines_are_reported_and_nothing_is_imported() {
         rendered[0].contains("debt.USDC: must not be negative"),
         "{rendered:?}"
     );
-    assert!(rendered[1].contains("id: missing"), "{rendered:?}");
+    assert!(rendered[1].contains("missing field `id`"), "{rendered:?}");
     assert!(
         rendered[2].contains("duplicate id \"acct-12\" (also line 3)"),
         "{rendered:?}"
@@ -322,7 +322,8 @@ fn a_legacy_database_is_refused_then_migrated_to_the_same_tree() {
         .expect("a legacy database is refused");
     assert!(matches!(err, StateError::Legacy(_)));
     assert!(err.to_string().contains("zkliq state migrate"), "{err}");
-    let migrated = State::migrate(&path).unwrap();
+    let (migrated, resealed) = State::migrate(&path, false).unwrap();
+    assert!(resealed.is_empty());
     assert_eq!(migrated.root().unwrap(), fresh.root().unwrap());
     assert_eq!(migrated.len().unwrap(), 40);
     drop(migrated);
@@ -332,7 +333,128 @@ fn a_legacy_database_is_refused_then_migrated_to_the_same_tree() {
     );
     // Migrating twice is refused, changing nothing.
     assert!(matches!(
-        State::migrate(&path),
+        State::migrate(&path, false),
         Err(StateError::NotAState { .. })
     ));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    // An old database holding weak and shared salts (salt 0 with nothing in it is the empty
+    // leaf itself): refused, then resealed on request.
+    let weak = dir.path().join("weak.db");
+    legacy_database(
+        &weak,
+        &[
+            ("ghost", [0u8; 32], vec![0u8; 128]),
+            ("one", one_salt(1), vec![0u8; 128]),
+            ("a", one_salt(0x77), vec![1u8; 128]),
+            ("b", one_salt(0x77), vec![2u8; 128]),
+        ],
+    );
+    let Err(StateError::WeakSalts(ids)) = State::migrate(&weak, false) else {
+        panic!("weak salts must be refused");
+    };
+    assert_eq!(ids, vec!["ghost", "one", "b"]);
+    assert!(
+        matches!(State::open(&weak), Err(StateError::Legacy(_))),
+        "unchanged"
+    );
+    let (state, resealed) = State::migrate(&weak, true).unwrap();
+    assert_eq!(resealed, vec!["ghost", "one", "b"]);
+    let empty_leaf = tree::empty_leaf(state.market().shape());
+    for id in ["ghost", "one", "a", "b"] {
+        let a = state.account(id).unwrap();
+        a.account.check_salt_strength().unwrap();
+        assert_ne!(state.commitment(&a.account), empty_leaf, "{id}");
+    }
+}
+
+/// A salt whose top byte is `byte` and all else zero (weak if `byte` sits in the low bytes).
+fn one_salt(byte: u8) -> [u8; 32] {
+    let mut salt = [0u8; 32];
+    salt[if byte == 1 { 0 } else { 20 }] = byte;
+    salt
+}
+
+/// A schema-1 database holding `accounts` (id, salt bytes, amount bytes) at leaves 0...
+fn legacy_database(path: &std::path::Path, accounts: &[(&str, [u8; 32], Vec<u8>)]) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE accounts (leaf_index INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+             salt BLOB NOT NULL, amounts BLOB NOT NULL);
+         CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+             PRIMARY KEY (level, idx)) WITHOUT ROWID;",
+    )
+    .unwrap();
+    let market_json = serde_json::to_string(&market()).unwrap();
+    let next = accounts.len().to_string();
+    for (k, v) in [
+        ("schema", "zkliq-state/1"),
+        ("market", market_json.as_str()),
+        ("next_index", next.as_str()),
+    ] {
+        conn.execute("INSERT INTO meta VALUES (?1, ?2)", [k, v])
+            .unwrap();
+    }
+    for (i, (id, salt, amounts)) in accounts.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO accounts VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![i as i64, id, salt.as_ref(), amounts],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn duplicate_keys_non_utf8_lines_and_a_byte_order_mark() {
+    let (_dir, mut state) = fresh();
+    let good = line("first", 1, 5, 0);
+    // A byte-order mark before the first line is not part of the JSON.
+    state
+        .import(Cursor::new(format!("\u{feff}{good}\n")))
+        .unwrap();
+    let root = state.root().unwrap();
+    let mut text = Vec::new();
+    text.extend_from_slice(
+        line("dup-symbol", 2, 1, 1)
+            .replace("\"WETH\": \"1\"", "\"WETH\": \"1\", \"WETH\": \"2\"")
+            .as_bytes(),
+    );
+    text.push(b'\n');
+    text.extend_from_slice(
+        line("dup-id", 3, 1, 1)
+            .replace(
+                "{\"id\": \"dup-id\"",
+                "{\"id\": \"dup-id\", \"id\": \"other\"",
+            )
+            .as_bytes(),
+    );
+    text.push(b'\n');
+    text.extend_from_slice(&[0xff, 0xfe, b'{', b'}']);
+    text.push(b'\n');
+    text.extend_from_slice(line("fine", 4, 1, 1).as_bytes());
+    let Err(StateError::Import { errors }) = state.import(Cursor::new(text)) else {
+        panic!("the import must fail");
+    };
+    let rendered: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+        vec![1, 2, 3],
+        "{rendered:#?}"
+    );
+    assert!(
+        rendered[0].contains("collateral.WETH: duplicate symbol"),
+        "{rendered:?}"
+    );
+    assert!(rendered[1].contains("duplicate field `id`"), "{rendered:?}");
+    assert!(
+        rendered[2].contains("line 3: not UTF-8 text"),
+        "{rendered:?}"
+    );
+    assert_eq!(state.root().unwrap(), root);
 }

@@ -54,8 +54,13 @@ fn run(args: &[String]) -> Result<String, String> {
                 .iter()
                 .map(|c| format!("leaf {} is {}", c.leaf, c.claim))
                 .collect();
+            let caveat = if v.root_binds_market() {
+                ""
+            } else {
+                "\nnote: a format-1 proof of an earlier release: its root does not commit to the market; make sure this root is the one published for it"
+            };
             format!(
-                "valid against state root {} {at}: {}",
+                "valid against state root {} {at}: {}{caveat}",
                 to_hex(&v.root()),
                 claims.join(", ")
             )

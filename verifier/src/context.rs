@@ -32,30 +32,46 @@ pub struct Freshness {
 }
 
 impl Round {
-    /// The round `prices` of `market` (the price round was parsed against this market, so its
-    /// prices are in the market's asset order).
-    pub fn new(market: Market, prices: PriceRound) -> Self {
-        Round {
+    /// The round `prices` of `market`. The price round must have been parsed against this
+    /// market (its prices are positional, in the market's asset order); a round with another
+    /// number of prices is rejected.
+    pub fn new(market: Market, prices: PriceRound) -> Result<Self, VerifyError> {
+        if prices.prices().len() != market.assets().len() {
+            return Err(VerifyError::Input {
+                what: "price round",
+                path: None,
+                cause: InputError::Field {
+                    field: "prices".into(),
+                    problem: format!(
+                        "holds {} prices but market {:?} lists {} assets: parse the round against this market",
+                        prices.prices().len(),
+                        market.name(),
+                        market.assets().len()
+                    ),
+                },
+            });
+        }
+        Ok(Round {
             market_commitment: market_commitment(&market),
             price_commitment: price_commitment(&market, &prices),
             market,
             prices,
             freshness: None,
-        }
+        })
     }
 
     /// Parses a `market.json` and a `prices.json` (UTF-8, a leading byte-order mark allowed).
     pub fn from_json(market: &[u8], prices: &[u8]) -> Result<Self, VerifyError> {
         let input = |what: &'static str| {
-            move |source: InputError| VerifyError::Input {
+            move |cause: InputError| VerifyError::Input {
                 what,
                 path: None,
-                source,
+                cause,
             }
         };
         let market = Market::from_slice(market).map_err(input("market"))?;
-        let prices = PriceRound::from_slice(prices, &market).map_err(input("prices"))?;
-        Ok(Round::new(market, prices))
+        let prices = PriceRound::from_slice(prices, &market).map_err(input("price round"))?;
+        Round::new(market, prices)
     }
 
     /// Reads and parses a market file and a price-round file.
@@ -65,19 +81,19 @@ impl Round {
     ) -> Result<Self, VerifyError> {
         let (market_path, prices_path) = (market.as_ref(), prices.as_ref());
         let market =
-            Market::from_slice(&read(market_path)?).map_err(|source| VerifyError::Input {
+            Market::from_slice(&read(market_path)?).map_err(|cause| VerifyError::Input {
                 what: "market",
                 path: Some(market_path.to_owned()),
-                source,
+                cause,
             })?;
-        let prices = PriceRound::from_slice(&read(prices_path)?, &market).map_err(|source| {
+        let prices = PriceRound::from_slice(&read(prices_path)?, &market).map_err(|cause| {
             VerifyError::Input {
-                what: "prices",
+                what: "price round",
                 path: Some(prices_path.to_owned()),
-                source,
+                cause,
             }
         })?;
-        Ok(Round::new(market, prices))
+        Round::new(market, prices)
     }
 
     /// Requires the round to be at most `max_age_secs` old at `now` (unix seconds). A round
@@ -141,19 +157,52 @@ impl Round {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, VerifyError> {
-    std::fs::read(path).map_err(|source| VerifyError::Read {
+    std::fs::read(path).map_err(|cause| VerifyError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })
 }
 
+/// A published state root and the depth of its tree. A state chooses its depth when it is
+/// created (32 unless told otherwise) and publishes it with its root (`zkliq state root
+/// --json`); a proof file naming another depth is rejected before any key is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateRoot {
+    /// The published root.
+    pub root: Fp,
+    /// The depth of the tree.
+    pub depth: u32,
+}
+
+impl StateRoot {
+    /// A root of a tree of the default depth (32).
+    pub fn new(root: Fp) -> Self {
+        StateRoot {
+            root,
+            depth: zkliq_circuits::tree::DEPTH,
+        }
+    }
+
+    /// The same root, of a tree of `depth` levels.
+    pub fn with_depth(self, depth: u32) -> Self {
+        StateRoot { depth, ..self }
+    }
+}
+
+impl From<Fp> for StateRoot {
+    fn from(root: Fp) -> Self {
+        StateRoot::new(root)
+    }
+}
+
 /// Everything a proof file may be checked against: always a [`Round`]; for a health proof
-/// optionally the account commitment; for a state proof the state root (required).
+/// optionally the account commitment; for a state proof the state root (required). Context that
+/// does not apply to the proof's kind is an error, never ignored.
 #[derive(Clone, Debug)]
 pub struct Context<'r> {
     pub(crate) round: &'r Round,
     pub(crate) account: Option<Fp>,
-    pub(crate) root: Option<Fp>,
+    pub(crate) root: Option<StateRoot>,
 }
 
 impl<'r> Context<'r> {
@@ -172,9 +221,10 @@ impl<'r> Context<'r> {
         self
     }
 
-    /// State proofs must be against this published state root (required for them).
-    pub fn root(mut self, root: Fp) -> Self {
-        self.root = Some(root);
+    /// State proofs must be against this published state root (required for them); an `Fp`
+    /// is a root of the default depth.
+    pub fn root(mut self, root: impl Into<StateRoot>) -> Self {
+        self.root = Some(root.into());
         self
     }
 }

@@ -230,6 +230,8 @@ impl ProofEnvelope {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, EnvelopeError> {
+    // A leading UTF-8 byte-order mark (some editors write one) is not part of the JSON.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Json(e.to_string()))
 }
 

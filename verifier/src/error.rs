@@ -87,6 +87,27 @@ pub enum VerifyError {
         /// The envelope's root.
         found: String,
     },
+    /// Context was given that this kind of proof cannot be checked against (a root for a
+    /// health proof, an account commitment for a state proof): it is refused, never ignored.
+    #[error("{what}: {kind} has no {what} to check; it is checked against {instead}")]
+    UnusedContext {
+        /// What was given (e.g. `root`).
+        what: &'static str,
+        /// The kind of proof.
+        kind: &'static str,
+        /// What that kind is checked against.
+        instead: &'static str,
+    },
+    /// The proof is for a state tree of another depth than the given root's.
+    #[error(
+        "depth: the proof is for a tree of depth {found}, but the given root is of a tree of depth {expected}"
+    )]
+    DepthMismatch {
+        /// The given root's depth.
+        expected: u32,
+        /// The proof's depth.
+        found: u32,
+    },
     /// The context needed to check this kind of proof was not given.
     #[error("{what}: {kind} can only be checked against a given {what}")]
     MissingContext {
@@ -112,22 +133,22 @@ pub enum VerifyError {
         max_age: u64,
     },
     /// A market or price-round input of the context is invalid.
-    #[error("{}{what}: {source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    #[error("{}: {cause}", path.as_ref().map_or_else(|| (*what).to_owned(), |p| p.display().to_string()))]
     Input {
-        /// `market` or `prices`.
+        /// `market` or `price round`.
         what: &'static str,
         /// The file it was read from, if any.
         path: Option<PathBuf>,
         /// What is wrong with it.
-        source: InputError,
+        cause: InputError,
     },
     /// A file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {cause}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Verifier keys could not be built.
     #[error(transparent)]
@@ -145,6 +166,7 @@ impl VerifyError {
                 | VerifyError::Input { .. }
                 | VerifyError::Read { .. }
                 | VerifyError::MissingContext { .. }
+                | VerifyError::UnusedContext { .. }
         )
     }
 }

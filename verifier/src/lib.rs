@@ -63,7 +63,7 @@ mod error;
 mod verdict;
 mod verifier;
 
-pub use context::{Context, Freshness, Round};
+pub use context::{Context, Freshness, Round, StateRoot};
 pub use envelope::{
     AnyEnvelope, EnvelopeError, FORMAT, LEGACY_STATE_FORMAT, ProofEnvelope, STATE_FORMAT,
     StateProofEnvelope,

@@ -99,6 +99,9 @@ pub struct StateVerdict {
     pub(crate) root: Fp,
     /// 2, or 1 for a legacy proof whose root does not bind the market.
     pub(crate) format: u8,
+    /// False for a legacy format-1 proof: its root does not commit to the market, so the
+    /// caller must know from elsewhere that the root is this market's.
+    pub(crate) root_binds_market: bool,
     pub(crate) depth: u32,
     pub(crate) shape: usize,
     pub(crate) positions: usize,
@@ -118,7 +121,7 @@ impl StateVerdict {
     /// True if the root commits to the market (format 2). A legacy format-1 root does not: the
     /// caller must know from elsewhere that the root belongs to this market.
     pub fn root_binds_market(&self) -> bool {
-        self.format >= 2
+        self.root_binds_market
     }
 
     /// The tree depth.

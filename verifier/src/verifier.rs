@@ -10,7 +10,7 @@ use zkliq_circuits::keys::{CircuitShape, Curve, Fingerprint, Params, ParamsStore
 use zkliq_circuits::proof::{self, VerifyError as ProofError};
 use zkliq_circuits::tree::TreeFormat;
 
-use crate::context::{Context, Round};
+use crate::context::{Context, Round, StateRoot};
 use crate::envelope::{AnyEnvelope, ProofEnvelope, StateProofEnvelope};
 use crate::error::VerifyError;
 use crate::verdict::{HealthVerdict, LeafClaim, RoundInfo, StateVerdict, Verdict};
@@ -109,18 +109,25 @@ fn health_verdict(
 fn state_verdict(
     envelope: &StateProofEnvelope,
     round: &Round,
-    root: Fp,
+    root: StateRoot,
 ) -> Result<StateVerdict, VerifyError> {
     let i = &envelope.instance;
     let shape = envelope.shape;
+    if shape.tree.depth() != root.depth {
+        return Err(VerifyError::DepthMismatch {
+            expected: root.depth,
+            found: shape.tree.depth(),
+        });
+    }
     check_round(shape.assets, i.market_commitment, i.price_commitment, round)?;
-    check_root(root, i.root)?;
+    check_root(root.root, i.root)?;
     Ok(StateVerdict {
         root: i.root,
         format: match shape.tree.format() {
             TreeFormat::V1 => 1,
             TreeFormat::V2 => 2,
         },
+        root_binds_market: shape.tree.format() == TreeFormat::V2,
         depth: shape.tree.depth(),
         shape: shape.assets.assets(),
         positions: shape.positions(),
@@ -235,10 +242,25 @@ impl Verifier {
     /// Never panics, whatever the bytes.
     pub fn verify(&self, bytes: &[u8], context: &Context<'_>) -> Result<Verdict, VerifyError> {
         match AnyEnvelope::from_json(bytes)? {
-            AnyEnvelope::Health(e) => self
-                .verify_health(&e, context.round, context.account)
-                .map(Verdict::Health),
+            AnyEnvelope::Health(e) => {
+                if context.root.is_some() {
+                    return Err(VerifyError::UnusedContext {
+                        what: "root",
+                        kind: "a health proof",
+                        instead: "an account commitment",
+                    });
+                }
+                self.verify_health(&e, context.round, context.account)
+                    .map(Verdict::Health)
+            }
             AnyEnvelope::State(e) => {
+                if context.account.is_some() {
+                    return Err(VerifyError::UnusedContext {
+                        what: "account commitment",
+                        kind: "a state proof",
+                        instead: "a state root",
+                    });
+                }
                 let root = context.root.ok_or(VerifyError::MissingContext {
                     what: "root",
                     kind: "a state proof",
@@ -256,9 +278,9 @@ impl Verifier {
         context: &Context<'_>,
     ) -> Result<Verdict, VerifyError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| VerifyError::Read {
+        let bytes = std::fs::read(path).map_err(|cause| VerifyError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         self.verify(&bytes, context)
     }
@@ -276,14 +298,15 @@ impl Verifier {
         Ok(verdict)
     }
 
-    /// Verifies a state (batch or membership) proof against the published `root`, at `round`.
+    /// Verifies a state (batch or membership) proof against the published `root` (an `Fp` is a
+    /// root of the default depth 32; see [`StateRoot`]), at `round`.
     pub fn verify_state(
         &self,
         envelope: &StateProofEnvelope,
         round: &Round,
-        root: Fp,
+        root: impl Into<StateRoot>,
     ) -> Result<StateVerdict, VerifyError> {
-        let verdict = state_verdict(envelope, round, root)?;
+        let verdict = state_verdict(envelope, round, root.into())?;
         self.check_proof(envelope)?;
         Ok(verdict)
     }
@@ -345,8 +368,9 @@ impl Verifier {
         &self,
         envelopes: &[StateProofEnvelope],
         round: &Round,
-        root: Fp,
+        root: impl Into<StateRoot>,
     ) -> BatchReport<StateVerdict> {
+        let root = root.into();
         self.verify_many(envelopes, |e| state_verdict(e, round, root))
     }
 

@@ -30,7 +30,7 @@ fn subjects() -> Vec<Subject> {
         .iter()
         .find(|s| s.name == "aave-leveraged-crash")
         .unwrap();
-    let round = Round::new(aave_crash.market.clone(), aave_crash.prices.clone());
+    let round = Round::new(aave_crash.market.clone(), aave_crash.prices.clone()).unwrap();
     let root = |rel: &str| {
         let text = std::fs::read_to_string(fixtures.join(rel)).unwrap();
         Some(from_hex(text.trim()).unwrap())
@@ -260,4 +260,37 @@ fn mutated_proof_files_never_panic_and_are_never_accepted_changed() {
     eprintln!(
         "{cases} mutations: {parsed} still parsed as proof files, {accepted} accepted (each equal to its original)"
     );
+}
+
+/// The market and price-round bytes a caller passes are library input too.
+#[test]
+fn mutated_market_and_round_files_never_panic() {
+    let cases: usize = std::env::var("ZKLIQ_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let fixtures = common::fixtures();
+    let market = std::fs::read(fixtures.join("markets/aave-v3-4.json")).unwrap();
+    let liquidation_market =
+        std::fs::read(fixtures.join("vectors/liquidation/markets/aave4.json")).unwrap();
+    let prices = std::fs::read(fixtures.join("prices/aave-v3-4-crash.json")).unwrap();
+    let mut rng = StdRng::seed_from_u64(0x0052_6f75_6e64);
+    let mut parsed = 0usize;
+    for case in 0..cases {
+        let (m, p) = match case % 3 {
+            0 => (mutate(&mut rng, &market), prices.clone()),
+            1 => (market.clone(), mutate(&mut rng, &prices)),
+            _ => (mutate(&mut rng, &liquidation_market), prices.clone()),
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| Round::from_json(&m, &p).is_ok()));
+        match outcome {
+            Ok(ok) => parsed += usize::from(ok),
+            Err(_) => panic!(
+                "case {case}: Round::from_json panicked on {:?} / {:?}",
+                String::from_utf8_lossy(&m[..m.len().min(200)]),
+                String::from_utf8_lossy(&p[..p.len().min(200)])
+            ),
+        }
+    }
+    eprintln!("{cases} mutated market and round files: {parsed} still valid");
 }

@@ -16,7 +16,7 @@ use zkliq_circuits::keys::{ParamsStore, ProverKey};
 use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
 use zkliq_circuits::{Account, Asset, Fp, Market, PriceRound, proof};
 use zkliq_verifier::{
-    Context, EnvelopeError, Round, StateProofEnvelope, Verdict, Verifier, VerifyError,
+    Context, EnvelopeError, Round, StateProofEnvelope, StateRoot, Verdict, Verifier, VerifyError,
 };
 
 /// A small state: the aave scenario accounts at leaves 40.., the rest empty.
@@ -63,7 +63,7 @@ fn scene(tree: TreeSpec) -> Scene {
 }
 
 fn round(scene: &Scene) -> Round {
-    Round::new(scene.market.clone(), scene.prices.clone())
+    Round::new(scene.market.clone(), scene.prices.clone()).unwrap()
 }
 
 fn path(name: &str) -> PathBuf {
@@ -277,7 +277,7 @@ fn a_format_2_root_binds_its_market_and_a_legacy_root_does_not() {
         scene.market = invented.clone();
         scene.prices = prices.clone();
         let envelope = prove(witness(&mut scene, 0, FIRST_LEAF + 1));
-        let round = Round::new(invented, prices);
+        let round = Round::new(invented, prices).unwrap();
         let result = verifier().verify_state(&envelope, &round, honest_root);
         match tree.format() {
             // The proof's root is H(invented market, tree root), not the published one.
@@ -440,4 +440,58 @@ proptest::proptest! {
         let context = Context::new(round).root(*root);
         proptest::prop_assert_eq!(verifier().verify(&bytes, &context).is_ok(), same);
     }
+}
+
+#[test]
+fn a_state_of_another_depth_proves_and_its_depth_is_checked_first() {
+    let mut scene = scene(TreeSpec::v2(10).unwrap());
+    let round = round(&scene);
+    for (height, subtree) in [(0, FIRST_LEAF + 2), (3, FIRST_LEAF >> 3)] {
+        let envelope = prove(witness(&mut scene, height, subtree));
+        assert_eq!(envelope.shape.tree.depth(), 10);
+        let text = envelope.to_json();
+        assert!(text.contains("\"depth\": 10"), "{text}");
+        let parsed = StateProofEnvelope::from_json(text.as_bytes()).unwrap();
+        let root = StateRoot::new(scene.root).with_depth(10);
+        let verdict = verifier().verify_state(&parsed, &round, root).unwrap();
+        assert_eq!(verdict.depth(), 10);
+        assert!(verdict.root_binds_market());
+        // The root's depth defaults to 32: a proof of another depth is refused before any key
+        // for it is built.
+        assert!(matches!(
+            verifier().verify_state(&parsed, &round, scene.root),
+            Err(VerifyError::DepthMismatch {
+                expected: 32,
+                found: 10
+            })
+        ));
+        assert!(matches!(
+            verifier().verify(text.as_bytes(), &Context::new(&round).root(root)),
+            Ok(Verdict::State(_))
+        ));
+    }
+}
+
+#[test]
+fn context_that_does_not_apply_is_refused_not_ignored() {
+    let scene = scene(TreeSpec::DEFAULT);
+    let round = round(&scene);
+    let state = std::fs::read(path("state-member")).unwrap();
+    let err = verifier()
+        .verify(
+            &state,
+            &Context::new(&round).root(scene.root).account(Fp::from(5)),
+        )
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::UnusedContext { .. }), "{err}");
+    let health = std::fs::read(common::stored_proof_path("aave-leveraged-crash")).unwrap();
+    let err = verifier()
+        .verify(&health, &Context::new(&round).root(scene.root))
+        .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::UnusedContext { what: "root", .. }),
+        "{err}"
+    );
+    // Without the root it verifies.
+    verifier().verify(&health, &Context::new(&round)).unwrap();
 }

@@ -40,7 +40,7 @@ fn stored_proofs_verify_and_match_their_scenarios() {
             )
         });
         let envelope = ProofEnvelope::from_json(&bytes).unwrap();
-        let round = Round::new(s.market.clone(), s.prices.clone());
+        let round = Round::new(s.market.clone(), s.prices.clone()).unwrap();
         let account = account_commitment(&s.market, &s.account);
         let verified = verifier
             .verify_health(&envelope, &round, Some(account))

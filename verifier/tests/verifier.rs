@@ -119,7 +119,7 @@ fn malformed_envelopes_name_the_field() {
 }
 
 fn round_of(s: &common::Loaded) -> Round {
-    Round::new(s.market.clone(), s.prices.clone())
+    Round::new(s.market.clone(), s.prices.clone()).unwrap()
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn each_failure_has_its_own_error() {
     // What the proof is about: a verdict only for the given market, round and account.
     let others = stored();
     let (other, ..) = others.iter().find(|(o, ..)| o.market != s.market).unwrap();
-    let other_market = Round::new(other.market.clone(), other.prices.clone());
+    let other_market = Round::new(other.market.clone(), other.prices.clone()).unwrap();
     assert!(matches!(
         v.verify_health(envelope, &other_market, None),
         Err(VerifyError::ShapeMismatch { .. } | VerifyError::MarketMismatch { .. })

@@ -77,7 +77,7 @@ impl fmt::Display for Claim {
 
 /// A claim name other than `healthy` or `liquidatable`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("claim must be \"healthy\" or \"liquidatable\", got {0:?}")]
+#[error("must be \"healthy\" or \"liquidatable\", got {0:?}")]
 pub struct ClaimParseError(pub String);
 
 impl FromStr for Claim {

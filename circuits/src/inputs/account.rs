@@ -41,6 +41,18 @@ struct RawAccount {
     debt: Pairs,
 }
 
+/// One line of a state import file: an `account.json` object plus its `"id"`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an account object with an \"id\"")]
+struct RawLine {
+    id: String,
+    salt: String,
+    #[serde(default)]
+    collateral: Pairs,
+    #[serde(default)]
+    debt: Pairs,
+}
+
 /// The operating system could not supply randomness for a salt.
 #[derive(Debug, thiserror::Error)]
 #[error("the operating system's random number generator failed: {0}")]
@@ -85,9 +97,16 @@ impl Account {
         Account::from_json(json::text(bytes)?, market)
     }
 
-    /// [`Account::from_json`] for an already-parsed JSON value (one line of an import file).
-    pub fn from_value(value: Value, market: &Market) -> Result<Self, InputError> {
-        Account::from_raw(json::parse_value(value)?, market)
+    /// One line of a state import file: an `account.json` object plus an `"id"` string;
+    /// returns the id and the account. Duplicate keys are refused at every level, as in a file.
+    pub fn from_json_line(text: &str, market: &Market) -> Result<(String, Self), InputError> {
+        let line: RawLine = parse(text)?;
+        let raw = RawAccount {
+            salt: line.salt,
+            collateral: line.collateral,
+            debt: line.debt,
+        };
+        Ok((line.id, Account::from_raw(raw, market)?))
     }
 
     fn from_raw(raw: RawAccount, market: &Market) -> Result<Self, InputError> {

@@ -35,17 +35,22 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InputError> {
     }
     // Every input is an object; serde would read an array as a struct's fields in order.
     if !body.starts_with('{') {
-        let found = match body.as_bytes()[0] {
-            b'[' => "an array",
-            b'"' => "a string",
-            b't' | b'f' => "a boolean",
-            b'n' => "null",
-            b'-' | b'0'..=b'9' => "a number",
-            _ => "text that is not JSON",
+        let message = match serde_json::from_str::<Value>(body) {
+            Ok(value) => {
+                let found = match value {
+                    Value::Array(_) => "an array",
+                    Value::String(_) => "a string",
+                    Value::Bool(_) => "a boolean",
+                    Value::Null => "null",
+                    _ => "a number",
+                };
+                format!("expected a JSON object, found {found}")
+            }
+            Err(e) => format!("not JSON: {e}"),
         };
         return Err(InputError::Syntax {
             path: String::new(),
-            message: format!("expected a JSON object, found {found}"),
+            message,
         });
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -58,14 +63,6 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InputError> {
         message: e.to_string(),
     })?;
     Ok(value)
-}
-
-/// Reads an already-parsed JSON value as a `T`, reporting where a structural error sits.
-pub(crate) fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, InputError> {
-    serde_path_to_error::deserialize(value).map_err(|e| InputError::Syntax {
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })
 }
 
 /// `text` for an error message: long values (a pasted file, a thousand-digit number) are cut

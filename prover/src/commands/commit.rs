@@ -5,6 +5,7 @@ use zkliq_circuits::{commitment, field};
 use crate::cli::CommitArgs;
 use crate::failure::Failure;
 use crate::files;
+use crate::output::say;
 
 pub fn run(args: CommitArgs) -> Result<(), Failure> {
     let market = files::market(&args.market)?;
@@ -15,6 +16,6 @@ pub fn run(args: CommitArgs) -> Result<(), Failure> {
     } else {
         commitment::market_commitment(&market)
     };
-    println!("{}", field::to_hex(&value));
+    say!("{}", field::to_hex(&value));
     Ok(())
 }

@@ -12,6 +12,7 @@ use zkliq_verifier::{Context, ProofEnvelope, Round, Verdict, Verifier};
 use super::ms;
 use crate::cli::DemoArgs;
 use crate::failure::{Failure, bad_input, internal};
+use crate::output::say;
 use crate::{files, setup};
 
 /// One entry of `scenarios.json`.
@@ -84,9 +85,17 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
         None => Verifier::new(),
     };
     let mut keys: Vec<(Shape, zkliq_circuits::keys::ProverKey, std::time::Duration)> = vec![];
-    println!(
+    say!(
         "{:<28} {:>6} {:>7} {:>3}  {:<13} {:>7} {:>10} {:>10} {:>9}",
-        "scenario", "assets", "circuit", "k", "claim", "proof", "keygen", "prove", "verify"
+        "scenario",
+        "assets",
+        "circuit",
+        "k",
+        "claim",
+        "proof",
+        "keygen",
+        "prove",
+        "verify"
     );
     for s in &scenarios {
         let parse = |rel: &Path, what: &str| -> Result<(String, String), Failure> {
@@ -133,7 +142,7 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
         verifier
             .key(shape)
             .map_err(|e| internal(anyhow!("{}: {e}", s.name)))?;
-        let round = Round::new(market.clone(), prices.clone());
+        let round = Round::new(market.clone(), prices.clone()).map_err(internal)?;
         let started = Instant::now();
         let verdict = verifier
             .verify(json.as_bytes(), &Context::new(&round))
@@ -142,7 +151,7 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
             return Err(internal(anyhow!("{}: not a health proof", s.name)));
         };
         let verify_time = started.elapsed();
-        println!(
+        say!(
             "{:<28} {:>6} {:>7} {:>3}  {:<13} {:>5} B {:>10} {:>10} {:>9}",
             s.name,
             market.assets().len(),
@@ -155,11 +164,11 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
             ms(verify_time),
         );
     }
-    println!(
+    say!(
         "{} proofs made and verified against their market and price round (keygen is once per circuit shape)",
         scenarios.len(),
     );
-    println!("field arithmetic: {}", arithmetic());
+    say!("field arithmetic: {}", arithmetic());
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use zkliq_circuits::health::reference;
 use crate::cli::HealthArgs;
 use crate::failure::Failure;
 use crate::files;
+use crate::output::say;
 
 pub fn run(args: HealthArgs) -> Result<(), Failure> {
     let market = files::market(&args.inputs.market)?;
@@ -28,27 +29,27 @@ pub fn run(args: HealthArgs) -> Result<(), Failure> {
             "collateral_value": valuation.collateral_value.to_string(),
             "debt_value": valuation.debt_value.to_string(),
         });
-        println!("{out:#}");
+        say!("{out:#}");
         return Ok(());
     }
-    println!(
+    say!(
         "market          {} ({} assets, {}-asset circuit, threshold {} bps)",
         market.name(),
         market.assets().len(),
         market.shape().assets(),
         market.threshold_bps()
     );
-    println!(
+    say!(
         "price round     {} at unix time {} ({} price decimals)",
         prices.round(),
         prices.timestamp(),
         prices.decimals()
     );
     match &factor {
-        Some(r) => println!("health factor   {} (exact {r})", r.to_decimal(6)),
-        None => println!("health factor   none: the account has no debt"),
+        Some(r) => say!("health factor   {} (exact {r})", r.to_decimal(6)),
+        None => say!("health factor   none: the account has no debt"),
     }
-    println!("liquidatable    below {}", threshold.to_decimal(4));
-    println!("claim           {claim} (provable with --claim {claim})");
+    say!("liquidatable    below {}", threshold.to_decimal(4));
+    say!("claim           {claim} (provable with --claim {claim})");
     Ok(())
 }

@@ -34,6 +34,7 @@ use super::state::{open, state_failure};
 use crate::cli::{BatchArg, KeeperArgs, Shard};
 use crate::failure::{Failure, bad_input, internal};
 use crate::files::Visibility;
+use crate::output::say;
 use crate::{files, setup};
 
 /// Shards split the leaves into aligned blocks of `2^SHARD_BLOCK_BITS` (the largest batch).
@@ -129,6 +130,8 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         format!("summary-shard-{}-of-{}.json", shard.index, shard.count)
     };
     let summary_path = args.out.join(&name);
+    // Only a regular file is read or replaced (never a FIFO, which would block, nor a link).
+    files::check_output(&summary_path, &inputs, true)?;
     let same_job = |v: &serde_json::Value| {
         v["root"] == field::to_hex(&root).as_str()
             && v["price_commitment"] == field::to_hex(&price_c).as_str()
@@ -159,17 +162,26 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     for (block, instance, path) in planned {
         files::check_output(&path, &inputs, true)?;
         let existing = std::fs::read(&path).ok();
-        let done = existing
+        // A proof an earlier run of this job wrote is kept if it still verifies, proven again
+        // if it was damaged since; any other file needs --force.
+        let ours = existing
             .as_ref()
             .and_then(|bytes| StateProofEnvelope::from_json(bytes).ok())
-            .is_some_and(|e| {
+            .filter(|e| {
                 e.instance == instance
                     && Some(e.fingerprint) == key.as_ref().map(|k| k.verifier().fingerprint())
             });
+        let done = match (&ours, &key, &params) {
+            (Some(e), Some(key), Some(params)) => {
+                proof::verify_column(params, key.verifier(), &e.instance.to_column(), &e.proof)
+                    .is_ok()
+            }
+            _ => false,
+        };
         if done {
             skipped += 1;
         } else {
-            if existing.is_some() {
+            if existing.is_some() && ours.is_none() {
                 foreign.push(path.clone());
             }
             todo.push((block, instance, path));
@@ -240,7 +252,7 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         true,
         Visibility::Public,
     )?;
-    println!("{summary:#}");
+    say!("{summary:#}");
     Ok(())
 }
 

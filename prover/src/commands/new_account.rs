@@ -8,6 +8,7 @@ use zkliq_circuits::{Account, field};
 use crate::cli::NewAccountArgs;
 use crate::failure::{Failure, internal};
 use crate::files::{self, Visibility};
+use crate::output::say;
 
 pub fn run(args: NewAccountArgs) -> Result<(), Failure> {
     let inputs: Vec<&Path> = args.market.as_deref().into_iter().collect();
@@ -33,7 +34,7 @@ pub fn run(args: NewAccountArgs) -> Result<(), Failure> {
         args.force,
         Visibility::Private,
     )?;
-    println!(
+    say!(
         "wrote {} with a fresh salt; keep it private: the salt hides the account",
         args.out.display()
     );

@@ -12,6 +12,7 @@ use super::ms;
 use crate::cli::ProveArgs;
 use crate::failure::{Failure, bad_input, internal, rejected};
 use crate::files::Visibility;
+use crate::output::say;
 use crate::{files, setup};
 
 pub fn run(args: ProveArgs) -> Result<(), Failure> {
@@ -82,16 +83,16 @@ pub fn run(args: ProveArgs) -> Result<(), Failure> {
                 "verify": verify_time.as_secs_f64() * 1e3,
             },
         });
-        println!("{out:#}");
+        say!("{out:#}");
     } else {
-        println!(
+        say!(
             "proved {claim}: {} ({}-asset circuit, k = {}), proof {} bytes",
             args.out.display(),
             shape.assets(),
             shape.k(),
             envelope.proof.len()
         );
-        println!(
+        say!(
             "timings: params {}, keygen {}, prove {}, verify {}",
             ms(params_time),
             ms(keygen_time),

@@ -18,15 +18,17 @@ use super::ms;
 use crate::cli::{ParamsArgs, StateCommand};
 use crate::failure::{Failure, bad_input, internal, rejected};
 use crate::files::Visibility;
+use crate::output::say;
 use crate::{files, setup};
 
 /// Maps a state error to an exit code: problems with what the user gave are bad input.
 pub fn state_failure(path: &Path, e: StateError) -> Failure {
     match e {
-        StateError::Sqlite(_)
-        | StateError::Corrupt(_)
-        | StateError::Full(_)
-        | StateError::Create { .. } => internal(anyhow!("{}: {e}", path.display())),
+        // The environment's doing (or a bug): exit 3.
+        StateError::Sqlite(_) | StateError::Corrupt(_) | StateError::Create { .. } => {
+            internal(anyhow!("{}: {e}", path.display()))
+        }
+        // Everything else, a full tree included, is about what the user gave: exit 2.
         _ => bad_input(anyhow!("{}: {e}", path.display())),
     }
 }
@@ -51,9 +53,10 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
                 ))
             })?;
             let market = files::market(&market)?;
+            files::check_directory(&state)?;
             let s = State::create(&state, &market, tree).map_err(|e| state_failure(&state, e))?;
             let root = s.root().map_err(|e| state_failure(&state, e))?;
-            println!(
+            say!(
                 "created {} for market {} ({} assets), tree depth {depth}; root {}",
                 state.display(),
                 market.name(),
@@ -62,15 +65,23 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
-        StateCommand::Migrate { state } => {
-            let s = State::migrate(&state).map_err(|e| state_failure(&state, e))?;
+        StateCommand::Migrate { state, reseal } => {
+            let (s, resealed) =
+                State::migrate(&state, reseal).map_err(|e| state_failure(&state, e))?;
             let root = s.root().map_err(|e| state_failure(&state, e))?;
-            println!(
+            say!(
                 "upgraded {} to the format-2 tree; {} accounts; new root {}",
                 state.display(),
                 s.len().map_err(|e| state_failure(&state, e))?,
                 field::to_hex(&root)
             );
+            if !resealed.is_empty() {
+                say!(
+                    "fresh salts for {} account(s) (their owners need their new openings, `zkliq state show`): {}",
+                    resealed.len(),
+                    resealed.join(", ")
+                );
+            }
             Ok(())
         }
         StateCommand::Import { state, file } => import(&state, &file),
@@ -86,9 +97,9 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
                     "market_commitment": field::to_hex(&s.market_commitment()),
                     "depth": s.tree().depth(),
                 });
-                println!("{out:#}");
+                say!("{out:#}");
             } else {
-                println!("{}", field::to_hex(&root));
+                say!("{}", field::to_hex(&root));
             }
             Ok(())
         }
@@ -101,7 +112,7 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
                 "commitment": field::to_hex(&s.commitment(&a.account)),
                 "account": a.account.to_json(s.market()),
             });
-            println!("{out:#}");
+            say!("{out:#}");
             Ok(())
         }
         StateCommand::Prove {
@@ -151,7 +162,7 @@ fn import(state: &Path, file: &Path) -> Result<(), Failure> {
         Err(e) => return Err(state_failure(state, e)),
     };
     let elapsed = started.elapsed();
-    println!(
+    say!(
         "imported {} lines ({} new, {} updated) in {:.2} s ({:.0} accounts/s); {} accounts; root {}",
         report.lines,
         report.inserted,
@@ -219,7 +230,7 @@ fn prove_membership(
         .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
     let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
     files::write_atomically(out, &envelope.to_json(), &inputs, force, Visibility::Public)?;
-    println!(
+    say!(
         "proved account {id:?} (leaf {}) {claim} against root {}: {} ({} bytes); keygen {}, prove {}",
         stored.leaf_index,
         field::to_hex(&root),

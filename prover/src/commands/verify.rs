@@ -1,19 +1,43 @@
 //! `zkliq verify`: check a proof file against the market, price round (and account commitment
 //! or state root) it must be about. Exit 0 only when everything the proof claims was checked
-//! against what the user gave.
+//! against what the user gave. With `--json` every outcome, errors included, is one JSON object
+//! on standard output.
 
 use anyhow::anyhow;
 use serde_json::json;
 use zkliq_circuits::field;
 use zkliq_verifier::{
-    AnyEnvelope, HealthVerdict, Round, StateVerdict, Verdict, Verifier, VerifyError,
+    AnyEnvelope, HealthVerdict, Round, StateRoot, StateVerdict, Verdict, Verifier, VerifyError,
 };
 
 use crate::cli::VerifyArgs;
 use crate::failure::{Failure, bad_input, internal, rejected};
+use crate::output::say;
 use crate::{files, setup};
 
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
+    match verify(&args) {
+        Ok(verdict) => {
+            if args.json {
+                let mut out = serde_json::to_value(&verdict).map_err(internal)?;
+                out["valid"] = json!(true);
+                say!("{out:#}");
+            } else {
+                say!("{}", report(&verdict));
+            }
+            Ok(())
+        }
+        Err(failure) => {
+            if args.json {
+                let out = json!({"valid": false, "error": failure.to_string()});
+                say!("{out:#}");
+            }
+            Err(failure)
+        }
+    }
+}
+
+fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
     let (Some(market_path), Some(prices_path)) = (&args.market, &args.prices) else {
         return Err(bad_input(anyhow!(
             "--market and --prices are required: a proof is only valid for the market and price round it is about, so name the ones you expect"
@@ -23,7 +47,7 @@ pub fn run(args: VerifyArgs) -> Result<(), Failure> {
     let envelope = AnyEnvelope::from_json(&files::read_bytes(&args.proof)?)
         .map_err(|e| bad_input(anyhow!("{path}: {e}")))?;
     match &envelope {
-        AnyEnvelope::Health(_) if args.root.is_some() => {
+        AnyEnvelope::Health(_) if args.root.is_some() || args.depth.is_some() => {
             return Err(bad_input(anyhow!(
                 "--root: {path} is a health proof about a committed account; check it with --account-commitment"
             )));
@@ -42,7 +66,7 @@ pub fn run(args: VerifyArgs) -> Result<(), Failure> {
     }
     let market = files::market(market_path)?;
     let prices = files::prices(prices_path, &market)?;
-    let mut round = Round::new(market, prices);
+    let mut round = Round::new(market, prices).map_err(bad_input)?;
     if let Some(max_age) = args.max_age {
         round = match args.now {
             Some(now) => round.with_max_age(max_age, now),
@@ -55,7 +79,13 @@ pub fn run(args: VerifyArgs) -> Result<(), Failure> {
             .transpose()
     };
     let account = hex("--account-commitment", &args.account_commitment)?;
-    let root = hex("--root", &args.root)?;
+    let root = hex("--root", &args.root)?.map(|root| {
+        let root = StateRoot::new(root);
+        match args.depth {
+            Some(depth) => root.with_depth(depth),
+            None => root,
+        }
+    });
 
     let params_dir = setup::params_dir(&args.params);
     let verifier = match &params_dir {
@@ -83,29 +113,11 @@ pub fn run(args: VerifyArgs) -> Result<(), Failure> {
             }),
         },
     );
-    match outcome {
-        Ok(verdict) => {
-            if args.json {
-                let mut out = serde_json::to_value(&verdict).map_err(internal)?;
-                out["valid"] = json!(true);
-                println!("{out:#}");
-            } else {
-                println!("{}", report(&verdict));
-            }
-            Ok(())
-        }
-        Err(e) => {
-            if args.json {
-                let out = json!({"valid": false, "error": e.to_string()});
-                println!("{out:#}");
-            }
-            Err(match e {
-                VerifyError::Keys(_) => internal(e),
-                e if e.is_malformed() => bad_input(anyhow!("{path}: {e}")),
-                e => rejected(anyhow!("{path}: {e}")),
-            })
-        }
-    }
+    outcome.map_err(|e| match e {
+        VerifyError::Keys(_) => internal(e),
+        e if e.is_malformed() => bad_input(anyhow!("{path}: {e}")),
+        e => rejected(anyhow!("{path}: {e}")),
+    })
 }
 
 fn report(verdict: &Verdict) -> String {
@@ -149,9 +161,10 @@ fn report_health(v: &HealthVerdict) -> String {
 fn report_state(v: &StateVerdict) -> String {
     let (first, last) = v.leaves();
     let mut lines = vec![format!(
-        "valid: {} claim(s) about leaves {first}..={last} of the state tree with the given root {}",
+        "valid: {} claim(s) about leaves {first}..={last} of the state tree with the given root {} (depth {})",
         v.claims().len(),
-        field::to_hex(&v.root())
+        field::to_hex(&v.root()),
+        v.depth()
     )];
     lines.extend(
         v.claims()
