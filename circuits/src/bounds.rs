@@ -53,6 +53,38 @@ pub const VERDICT_BITS: usize = 224;
 /// Bits of a market slot `scale + 2^64 * weight`.
 pub const MARKET_SLOT_BITS: usize = SCALE_BITS + WEIGHT_BITS;
 
+// --- The liquidation statement (`circuits/src/gadgets/rule.rs`, docs/STATEMENT.md) -----------
+
+/// Range-check width of a basis-point parameter (`CF`, `H`, `f`, a bonus, and the room below or
+/// above their bounds: all at most 20000).
+pub const BPS_BITS: usize = 16;
+/// Width the selected scales `s_d`, `s_c` are checked to in a liquidation (real scales are at
+/// most 10^18 < 2^60), so that `p·s < 2^124` and `a·p·s < 2^252`.
+pub const LIQUIDATION_SCALE_BITS: usize = 60;
+/// Width of an amount (u128) checked whole: the offered repay, `a - 1`, `collateral_c - 1`, a
+/// bonus, `to_liquidator`.
+pub const AMOUNT_BITS: usize = 128;
+/// Width of a quotient of the rule (`floor(debt·CF/10000)`, the cap threshold `X`, `base`,
+/// `max_coll`, the fee) and of the room below the cap threshold.
+pub const QUOTIENT_BITS: usize = 136;
+/// Width of the remainder of `base` (below the collateral unit `p_c·s_c < 2^124`).
+pub const UNIT_REMAINDER_BITS: usize = 128;
+/// Width of the remainder of the capped repayment (below `p_d·s_d·LB_c < 2^140`) and of
+/// `floor(seized·10000/LB_c)`.
+pub const DIVISOR_REMAINDER_BITS: usize = 144;
+/// The signed carry between the limbs of the capped repayment is stored as `k + 2^144`.
+pub const LIMB_CARRY_OFFSET_BITS: usize = 144;
+/// Range-check width of that offset carry.
+pub const LIMB_CARRY_BITS: usize = 152;
+/// The signed carry of the `deep` comparison is stored as `carry + 2^176`.
+pub const DEEP_CARRY_OFFSET_BITS: usize = 176;
+/// Range-check width of that offset carry.
+pub const DEEP_CARRY_BITS: usize = 184;
+/// Range-check width of the `deep` comparison's verdict value.
+pub const DEEP_VERDICT_BITS: usize = 240;
+/// The capped comparison's verdict `y = y_lo + 2^128·y_hi` is below `2^(128 + CAP_HIGH_BITS)`.
+pub const CAP_HIGH_BITS: usize = 125;
+
 /// `ceil(log2(MAX_ASSETS))`: the number of terms in a sum adds this many bits.
 const SUM_BITS: usize = 4;
 /// Bits of a collateral term `limb * price * scale * weight`.
@@ -92,4 +124,36 @@ const _: () = {
     assert!(RHS_BITS < VERDICT_BITS && VERDICT_BITS < FIELD_BITS - 1);
     // Packed messages: three 64-bit or three 80-bit slots per field element.
     assert!(3 * LIMB_BITS < FIELD_BITS && 3 * MARKET_SLOT_BITS < FIELD_BITS);
+
+    // The liquidation rule. Units: p·s < 2^(64 + 60) = 2^124.
+    const UNIT_BITS: usize = PRICE_BITS + LIQUIDATION_SCALE_BITS;
+    assert!(UNIT_BITS == 124);
+    assert!(1_000_000_000_000_000_000u128 < 1 << LIQUIDATION_SCALE_BITS);
+    // Parameters: bonuses up to 20000, and CF, H, f up to 10000.
+    assert!((super::bounds::MAX_BONUS_BPS as u128) < 1 << BPS_BITS);
+    // deep: H·T·D_x < 2^(16 + 24 + 196) and 10000·A_x < 2^(14 + 212), so |δ_x| < 2^237 and
+    // |carry| < 2^(237 - 64) < 2^176; x = δ_hi + carry: |x| < 2^238 < 2^240.
+    assert!(BPS_BITS + THRESHOLD_BITS + (DEBT_TERM_BITS + SUM_BITS) < 237);
+    assert!(237 - LIMB_BITS < DEEP_CARRY_OFFSET_BITS && DEEP_CARRY_OFFSET_BITS < DEEP_CARRY_BITS);
+    assert!(DEEP_CARRY_BITS + REMAINDER_BITS + 1 < FIELD_BITS);
+    assert!(238 < DEEP_VERDICT_BITS && DEEP_VERDICT_BITS < FIELD_BITS - 1);
+    // floor(debt_d·CF/10000): m·10000 + r < 2^(136 + 14) + 2^16 and debt·CF < 2^(128 + 16).
+    assert!(QUOTIENT_BITS + 14 + 1 < FIELD_BITS && AMOUNT_BITS + BPS_BITS < FIELD_BITS);
+    // The cap threshold X = ceil(10000(C + 1)/LB): X·LB < 2^(136 + 16); with LB >= 10000,
+    // X <= 2^128 + 1, so X·(p_c·s_c) < 2^(129 + 124) = 2^253, and a·p_d·s_d < 2^(128 + 124).
+    assert!(QUOTIENT_BITS + BPS_BITS < FIELD_BITS);
+    assert!(AMOUNT_BITS + 1 + UNIT_BITS == 253 && AMOUNT_BITS + UNIT_BITS < 253);
+    // |N - X·D| < 2^253 <= p/2: a verdict y = y_lo + 2^128 y_hi < 2^253 decides its sign.
+    assert!(128 + CAP_HIGH_BITS == 253 && 253 < FIELD_BITS);
+    // base: Q <= X - 1 < 2^129 (Q and X - 1 - Q both checked to 136 bits, X < 2^129), so
+    // Q·D + r < 2^(129 + 124) + 2^124 < 2^254 < p: the quotient is exact.
+    assert!(129 + UNIT_BITS < FIELD_BITS && UNIT_REMAINDER_BITS >= UNIT_BITS);
+    // Capped repaid, in 64-bit limbs: V = p_d·s_d·LB < 2^140; limb products < 2^(64 + 124 + 14)
+    // and < 2^(64 + 140); |s_lo| < 2^205, so |k| < 2^141 < 2^144; both carry equations are
+    // below 2^217 in size: exact.
+    assert!(UNIT_BITS + BPS_BITS == 140 && DIVISOR_REMAINDER_BITS >= 140);
+    assert!(205 - LIMB_BITS < LIMB_CARRY_OFFSET_BITS && LIMB_CARRY_OFFSET_BITS < LIMB_CARRY_BITS);
+    assert!(LIMB_BITS + LIMB_CARRY_BITS + 1 < FIELD_BITS);
+    // bonus: floor(seized·10000/LB): B0·LB < 2^(144 + 16); fee: fee·10000 < 2^(136 + 14).
+    assert!(DIVISOR_REMAINDER_BITS + BPS_BITS < FIELD_BITS);
 };

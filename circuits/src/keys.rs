@@ -21,10 +21,42 @@ use thiserror::Error;
 use crate::batch::{BatchCircuit, BatchShape};
 use crate::field::Fp;
 use crate::health::circuit::HealthCircuit;
+use crate::liquidation::{LiquidationCircuit, LiquidationShape};
 use crate::shape::Shape;
 
 /// The curve proofs are made over (its scalar field is [`crate::Fp`]).
 pub type Curve = vesta::Affine;
+
+/// Rows halo2 reserves at the end of a circuit of type `C` (its blinding rows and the last-row
+/// marker): `2^k` less these are the rows a layout may use. `tests/pinning.rs` checks each
+/// shape fits at its `k` and not at `k - 1`.
+pub fn reserved_rows<C: halo2_proofs::plonk::Circuit<crate::Fp>>() -> usize {
+    let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
+    C::configure(&mut cs);
+    cs.blinding_factors() + 1
+}
+
+/// The least `k` whose usable rows hold `rows` rows of a circuit of type `C`.
+pub fn smallest_k<C: halo2_proofs::plonk::Circuit<crate::Fp>>(rows: usize) -> u32 {
+    (rows + reserved_rows::<C>())
+        .next_power_of_two()
+        .trailing_zeros()
+}
+
+/// `k` used only to measure a layout (the floor planner's layout does not depend on it).
+pub const MEASURE_K: u32 = 18;
+
+/// `max_rows` from halo2's `CircuitCost` (its fields are private; its `Debug` output lists it).
+pub fn max_rows<C: halo2_proofs::plonk::Circuit<crate::Fp> + std::fmt::Debug>(
+    cost: &CircuitCost<vesta::Point, C>,
+) -> usize {
+    let text = format!("{cost:?}");
+    text.split("max_rows: ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .expect("CircuitCost's Debug output lists max_rows")
+}
 
 /// Version of the statement, hashed into every fingerprint. Bump it whenever the meaning of a
 /// proof changes without the constraint system changing (e.g. an off-circuit encoding).
@@ -32,6 +64,8 @@ pub const STATEMENT_VERSION: &str = "zkliq health statement v1";
 /// Version of the state statement (format-2 trees: tagged nodes, a root bound to its market),
 /// hashed into the fingerprints of format-2 batch circuits.
 pub const STATE_STATEMENT_VERSION: &str = "zkliq state statement v2";
+/// Version of the liquidation statement, hashed into the liquidation circuits' fingerprints.
+pub const LIQUIDATION_STATEMENT_VERSION: &str = "zkliq liquidation statement v1";
 /// The proof system release this crate builds against (a test checks it against Cargo.lock).
 pub const HALO2_PROOFS_VERSION: &str = "0.4";
 
@@ -106,6 +140,8 @@ pub enum CircuitShape {
     Health(Shape),
     /// [`BatchCircuit`] of a batch shape.
     Batch(BatchShape),
+    /// [`LiquidationCircuit`] of a liquidation shape.
+    Liquidation(LiquidationShape),
 }
 
 impl CircuitShape {
@@ -114,6 +150,7 @@ impl CircuitShape {
         match self {
             CircuitShape::Health(s) => s.k(),
             CircuitShape::Batch(b) => b.k(),
+            CircuitShape::Liquidation(l) => l.k(),
         }
     }
 
@@ -122,6 +159,7 @@ impl CircuitShape {
         match self {
             CircuitShape::Health(_) => crate::health::instance::NUM_PUBLIC_INPUTS,
             CircuitShape::Batch(b) => crate::batch::CLAIMS_START_ROW + b.positions(),
+            CircuitShape::Liquidation(_) => crate::liquidation::instance::NUM_PUBLIC_INPUTS,
         }
     }
 }
@@ -138,11 +176,18 @@ impl From<BatchShape> for CircuitShape {
     }
 }
 
+impl From<LiquidationShape> for CircuitShape {
+    fn from(shape: LiquidationShape) -> Self {
+        CircuitShape::Liquidation(shape)
+    }
+}
+
 impl std::fmt::Display for CircuitShape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CircuitShape::Health(s) => s.fmt(f),
             CircuitShape::Batch(b) => b.fmt(f),
+            CircuitShape::Liquidation(l) => l.fmt(f),
         }
     }
 }
@@ -301,6 +346,7 @@ impl VerifierKey {
         match shape.into() {
             s @ CircuitShape::Health(h) => keygen(params, s, &HealthCircuit::keygen(h)),
             s @ CircuitShape::Batch(b) => keygen(params, s, &BatchCircuit::keygen(b)),
+            s @ CircuitShape::Liquidation(l) => keygen(params, s, &LiquidationCircuit::keygen(l)),
         }
     }
 
@@ -344,6 +390,9 @@ impl ProverKey {
             CircuitShape::Batch(b) => {
                 keygen_pk(params, verifier.vk.clone(), &BatchCircuit::keygen(b))
             }
+            CircuitShape::Liquidation(l) => {
+                keygen_pk(params, verifier.vk.clone(), &LiquidationCircuit::keygen(l))
+            }
         }
         .map_err(|cause| KeyError::Keygen { shape, cause })?;
         Ok(ProverKey { verifier, pk })
@@ -386,6 +435,14 @@ pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: CircuitShape) -> Fingerprint
                 b.positions(),
                 b.tree.depth(),
                 b.assets.assets()
+            ),
+        ),
+        CircuitShape::Liquidation(l) => (
+            LIQUIDATION_STATEMENT_VERSION,
+            format!(
+                "liquidation, tree format 2 of depth {}, shape {}",
+                l.tree.depth(),
+                l.assets.assets()
             ),
         ),
     };

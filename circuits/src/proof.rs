@@ -19,6 +19,7 @@ use crate::health::reference;
 use crate::health::witness::HealthWitness;
 use crate::inputs::{Account, Market, PriceRound};
 use crate::keys::{CircuitShape, Curve, ProverKey, VerifierKey};
+use crate::liquidation::{LiquidationCircuit, LiquidationWitness};
 
 /// Why a proof could not be created.
 #[derive(Debug, Error)]
@@ -151,6 +152,23 @@ pub fn prove_batch_witness(
         });
     }
     create(params, key, BatchCircuit::new(witness), instance)
+}
+
+/// Runs the prover on a liquidation witness and instance column, without checking the rule
+/// first ([`crate::liquidation`]; the caller quotes the liquidation with the reference).
+pub fn prove_liquidation_witness(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    witness: LiquidationWitness,
+    instance: &[crate::Fp],
+) -> Result<Vec<u8>, ProveError> {
+    if key.verifier().shape() != CircuitShape::Liquidation(witness.shape) {
+        return Err(ProveError::WrongShape {
+            key: key.verifier().shape(),
+            market: witness.shape.into(),
+        });
+    }
+    create(params, key, LiquidationCircuit::new(witness), instance)
 }
 
 fn create<C: Circuit<crate::Fp>>(

@@ -52,9 +52,11 @@ fn constraint_system_digest<C: halo2_proofs::plonk::Circuit<zkliq_circuits::Fp>>
     params_digest(format!("{:?}", cs.pinned()).as_bytes())
 }
 
-/// Usable rows at `k`: halo2 reserves the blinding rows and one more (7 here).
+/// Usable rows of a batch circuit at `k`: halo2 reserves the blinding rows and one more.
 fn usable_rows(k: u32) -> usize {
-    (1 << k) - 7
+    let reserved = zkliq_circuits::keys::reserved_rows::<BatchCircuit>();
+    assert_eq!(reserved, 7);
+    (1 << k) - reserved
 }
 
 #[test]

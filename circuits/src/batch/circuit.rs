@@ -24,13 +24,13 @@ use crate::bounds::{
     WEIGHT_BITS,
 };
 use crate::field::Fp;
+use crate::gadgets::Columns;
 use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathLevel};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
 };
-use crate::health::circuit::Columns;
 use crate::health::witness::HealthWitness;
 use crate::tree::TreeFormat;
 
@@ -189,7 +189,7 @@ impl Circuit<Fp> for BatchCircuit {
         let market = commit.commit_market(
             &mut layouter,
             &first,
-            self.slot(0, |w| w.market.first),
+            &Input::Witness(self.slot(0, |w| w.market.first)),
             |e| self.packed(0, e, |w| &w.derived.market_packed),
         )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;

@@ -28,5 +28,5 @@ pub use instance::{
     BatchInstance, BatchInstanceError, CLAIMS_START_ROW, MARKET_COMMITMENT_ROW,
     PRICE_COMMITMENT_ROW, ROOT_ROW, SUBTREE_INDEX_ROW, SlotClaim,
 };
-pub use shape::{BatchShape, RESERVED_ROWS};
+pub use shape::BatchShape;
 pub use witness::{BatchDerived, BatchWitness};

@@ -83,38 +83,19 @@ impl BatchShape {
         let mut cache = ROWS.lock().unwrap_or_else(|e| e.into_inner());
         let cache = cache.get_or_insert_with(HashMap::new);
         *cache.entry(self).or_insert_with(|| {
-            let cost =
-                CircuitCost::<vesta::Point, _>::measure(MEASURE_K, &BatchCircuit::keygen(self));
-            max_rows(&cost)
+            let cost = CircuitCost::<vesta::Point, _>::measure(
+                crate::keys::MEASURE_K,
+                &BatchCircuit::keygen(self),
+            );
+            crate::keys::max_rows(&cost)
         })
     }
 
     /// `log2` of the circuit's row count: the smallest whose usable rows (`2^k` less halo2's
-    /// [`RESERVED_ROWS`]) hold [`BatchShape::rows`].
+    /// [`reserved_rows`](crate::keys::reserved_rows)) hold [`BatchShape::rows`].
     pub fn k(self) -> u32 {
-        let rows = self.rows() + RESERVED_ROWS;
-        rows.next_power_of_two().trailing_zeros()
+        crate::keys::smallest_k::<BatchCircuit>(self.rows())
     }
-}
-
-/// Rows halo2 reserves at the end of every circuit of this constraint system (blinding rows
-/// and the last-row marker); `tests/pinning.rs` checks each shape fits at its `k` and not at
-/// `k - 1`.
-pub const RESERVED_ROWS: usize = 7;
-
-/// `k` used only to measure a layout (the floor planner's layout does not depend on it).
-const MEASURE_K: u32 = 18;
-
-/// `max_rows` from halo2's `CircuitCost` (its fields are private; its `Debug` output lists it).
-pub fn max_rows<C: halo2_proofs::plonk::Circuit<crate::Fp> + fmt::Debug>(
-    cost: &CircuitCost<vesta::Point, C>,
-) -> usize {
-    let text = format!("{cost:?}");
-    text.split("max_rows: ")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|digits| digits.parse().ok())
-        .expect("CircuitCost's Debug output lists max_rows")
 }
 
 impl fmt::Display for BatchShape {

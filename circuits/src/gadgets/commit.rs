@@ -21,11 +21,11 @@ use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Constraints, Error, 
 use halo2_proofs::poly::Rotation;
 
 use crate::commitment::{
-    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES,
+    SLOT_BITS_64, SLOT_BITS_80, SLOTS_PER_ELEMENT, TAG_ACCOUNT, TAG_MARKET, TAG_PRICES, TAG_RULES,
     with_message_length,
 };
 use crate::field::{Fp, pow2};
-use crate::gadgets::valuation::ValuationCells;
+use crate::gadgets::valuation::{Input, ValuationCells};
 use crate::hash::{NodeDomain, RootDomain};
 use crate::tree::TreeFormat;
 
@@ -46,6 +46,9 @@ pub enum Slot {
     /// A constant (domain tag or padding).
     Constant(Fp),
 }
+
+/// A committed message's first element and the commitment.
+pub type Opened = (AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>);
 
 /// Packs slots and hashes messages.
 #[derive(Clone, Debug)]
@@ -103,6 +106,28 @@ impl CommitChip {
         packed: &[Value<Fp>],
         slot_bits: usize,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        self.commit_message(
+            layouter,
+            name,
+            &Input::Witness(first),
+            slots,
+            packed,
+            slot_bits,
+        )
+        .map(|(_, hash)| hash)
+    }
+
+    /// [`CommitChip::commit`] with the first element a witness or a copy of a cell assigned
+    /// elsewhere; returns the first element's cell and the Poseidon output cell.
+    pub fn commit_message(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        first: &Input,
+        slots: &[Slot],
+        packed: &[Value<Fp>],
+        slot_bits: usize,
+    ) -> Result<Opened, Error> {
         if packed.len() != slots.len().div_ceil(SLOTS_PER_ELEMENT) {
             return Err(Error::Synthesis);
         }
@@ -116,7 +141,12 @@ impl CommitChip {
             || format!("{name} message"),
             |mut region| {
                 let mut message = Vec::with_capacity(1 + slots.len().div_ceil(SLOTS_PER_ELEMENT));
-                message.push(region.assign_advice(|| "first element", cols[0], 0, || first)?);
+                message.push(match first {
+                    Input::Witness(v) => {
+                        region.assign_advice(|| "first element", cols[0], 0, || *v)?
+                    }
+                    Input::Copy(c) => c.copy_advice(|| "first element", &mut region, cols[0], 0)?,
+                });
                 for (j, chunk) in slots.chunks(SLOTS_PER_ELEMENT).enumerate() {
                     let row = j + 1;
                     selector.enable(&mut region, row)?;
@@ -144,11 +174,13 @@ impl CommitChip {
                 Ok(message)
             },
         )?;
+        let first = message[0].clone();
         let chip = Pow5Chip::construct(self.config.poseidon.clone());
-        with_message_length!(
+        let hash = with_message_length!(
             message.len(),
             hash_fixed(chip, layouter.namespace(|| name.to_owned()), message)
-        )
+        )?;
+        Ok((first, hash))
     }
 }
 
@@ -164,13 +196,67 @@ impl CommitChip {
         salt: Value<Fp>,
         packed: impl Fn(usize) -> Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        let mut slots = Vec::with_capacity(4 * cells.assets.len() + 1);
-        for a in &cells.assets {
-            slots.extend(a.collateral.iter().chain(&a.debt).map(cell));
+        let limbs: Vec<[AssignedCell<Fp, Fp>; 4]> = cells
+            .assets
+            .iter()
+            .map(|a| {
+                [
+                    a.collateral[0].clone(),
+                    a.collateral[1].clone(),
+                    a.debt[0].clone(),
+                    a.debt[1].clone(),
+                ]
+            })
+            .collect();
+        self.commit_account_limbs(layouter, name, &limbs, &Input::Witness(salt), packed)
+            .map(|(_, hash)| hash)
+    }
+
+    /// The account commitment of the limbs `[c_lo, c_hi, d_lo, d_hi]` of each asset slot;
+    /// returns the salt's cell and the commitment's.
+    pub fn commit_account_limbs(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        limbs: &[[AssignedCell<Fp, Fp>; 4]],
+        salt: &Input,
+        packed: impl Fn(usize) -> Value<Fp>,
+    ) -> Result<Opened, Error> {
+        let mut slots = Vec::with_capacity(4 * limbs.len() + 1);
+        for asset in limbs {
+            slots.extend(asset.iter().map(cell));
         }
         slots.push(Slot::Constant(Fp::from(TAG_ACCOUNT)));
         let packed = elements(&slots, packed);
-        self.commit(layouter, name, salt, &slots, &packed, SLOT_BITS_64)
+        self.commit_message(layouter, name, salt, &slots, &packed, SLOT_BITS_64)
+    }
+
+    /// The liquidation rules digest ([`crate::commitment::RulesOpening`]): the symbol digest,
+    /// then each asset slot's bonus, `CF`, `H`, `f`, then the tag. Its output is the market
+    /// message's first element.
+    pub fn commit_rules(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        symbols_digest: Value<Fp>,
+        bonus: &[AssignedCell<Fp, Fp>],
+        [close_factor, full_below, fee]: [&AssignedCell<Fp, Fp>; 3],
+        packed: impl Fn(usize) -> Value<Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let slots: Vec<Slot> = bonus
+            .iter()
+            .chain([close_factor, full_below, fee])
+            .map(cell)
+            .chain([Slot::Constant(Fp::from(TAG_RULES))])
+            .collect();
+        let packed = elements(&slots, packed);
+        self.commit(
+            layouter,
+            "liquidation rules",
+            symbols_digest,
+            &slots,
+            &packed,
+            SLOT_BITS_64,
+        )
     }
 
     /// The price-round commitment ([`crate::commitment::PriceOpening`]): the header, then each
@@ -199,13 +285,14 @@ impl CommitChip {
         )
     }
 
-    /// The market commitment ([`crate::commitment::MarketOpening`]): the symbol digest, then
-    /// each asset slot's `scale + 2^64·weight`, then `T`, then the tag.
+    /// The market commitment ([`crate::commitment::MarketOpening`]): the first element (the
+    /// symbol digest, or the rules digest), then each asset slot's `scale + 2^64·weight`, then
+    /// `T`, then the tag.
     pub fn commit_market(
         &self,
         layouter: &mut impl Layouter<Fp>,
         cells: &ValuationCells,
-        digest: Value<Fp>,
+        first: &Input,
         packed: impl Fn(usize) -> Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
         let slots: Vec<Slot> = cells
@@ -218,7 +305,8 @@ impl CommitChip {
             ])
             .collect();
         let packed = elements(&slots, packed);
-        self.commit(layouter, "market", digest, &slots, &packed, SLOT_BITS_80)
+        self.commit_message(layouter, "market", first, &slots, &packed, SLOT_BITS_80)
+            .map(|(_, hash)| hash)
     }
 
     /// A Merkle node from its two children, hashed as the tree format says.

@@ -37,6 +37,13 @@ pub struct MerkleConfig {
     q_level: Selector,
 }
 
+impl MerkleConfig {
+    /// The four advice columns the gate lays out on.
+    pub fn cols(&self) -> [Column<Advice>; 4] {
+        self.cols
+    }
+}
+
 /// The prover's values for one level of a path.
 #[derive(Clone, Debug)]
 pub struct PathLevel {
@@ -61,6 +68,8 @@ pub struct PathCells {
     pub pairs: Vec<(AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>)>,
     /// `node_i` per level (`node_0` is a copy of the starting node).
     pub nodes: Vec<AssignedCell<Fp, Fp>>,
+    /// `sibling_i` per level.
+    pub siblings: Vec<AssignedCell<Fp, Fp>>,
     /// `acc_0`: the starting node's index within its level.
     pub index: AssignedCell<Fp, Fp>,
 }
@@ -121,6 +130,7 @@ impl MerkleChip {
             |mut region| {
                 let mut pairs = Vec::with_capacity(levels.len());
                 let mut node_cells = Vec::with_capacity(levels.len());
+                let mut siblings = Vec::with_capacity(levels.len());
                 let mut index = None;
                 for (i, level) in levels.iter().enumerate() {
                     let row = 2 * i;
@@ -133,7 +143,7 @@ impl MerkleChip {
                     let mut cell = |name: &str, col: usize, offset: usize, v: Value<Fp>| {
                         region.assign_advice(|| format!("{name} {i}"), cols[col], offset, || v)
                     };
-                    cell("sibling", 1, row, level.sibling)?;
+                    siblings.push(cell("sibling", 1, row, level.sibling)?);
                     cell("bit", 2, row, level.bit)?;
                     let acc = cell("acc", 3, row, level.acc)?;
                     let left = cell("left", 0, row + 1, level.left)?;
@@ -153,6 +163,7 @@ impl MerkleChip {
                 Ok(PathCells {
                     pairs,
                     nodes: node_cells,
+                    siblings,
                     index: index.ok_or(Error::Synthesis)?,
                 })
             },

@@ -1,5 +1,6 @@
 //! Range checks: a value is constrained to `0..2^bits` by decomposing it into `bits / 8` words of
-//! 8 bits, each looked up in a table of `0..256`.
+//! 8 bits, each looked up in a table of `0..256` (and, for a width that is not a whole number of
+//! words, the remaining top part checked to `bits % 8` bits).
 //!
 //! This is halo2_gadgets' [`LookupRangeCheckConfig`] in strict mode, with its own named region
 //! per check so that a failing check names the value it guards.
@@ -73,7 +74,12 @@ impl RangeCheckChip {
         )
     }
 
-    /// Constrains `cell` to `0..2^bits` in a region named after `name`.
+    /// Constrains `cell` to `0..2^bits` (`bits <= 248`) in a region named after `name`.
+    ///
+    /// Whole words are strict running sums. For a width that is not a whole number of words,
+    /// the `bits / 8` low words are decomposed without requiring the rest to vanish, and the
+    /// rest (the last running sum, `floor(value / 2^(8·words))`) gets halo2_gadgets' short
+    /// range check to `bits % 8` bits in a second region.
     pub fn check(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -81,19 +87,30 @@ impl RangeCheckChip {
         cell: &AssignedCell<Fp, Fp>,
         bits: usize,
     ) -> Result<(), Error> {
-        assert!(
-            bits.is_multiple_of(LOOKUP_BITS),
-            "range checks are whole words of {LOOKUP_BITS} bits"
-        );
-        layouter.assign_region(
+        let (words, short) = (bits / LOOKUP_BITS, bits % LOOKUP_BITS);
+        let top = layouter.assign_region(
             || format!("range check {name} < 2^{bits}"),
             |mut region| {
                 let z_0 = cell.copy_advice(|| "z_0", &mut region, self.config.running_sum, 0)?;
-                self.config
-                    .lookup
-                    .range_check(&mut region, z_0, bits / LOOKUP_BITS, true)?;
-                Ok(())
+                let running =
+                    self.config
+                        .lookup
+                        .range_check(&mut region, z_0, words, short == 0)?;
+                Ok(running.last().cloned())
             },
-        )
+        )?;
+        if short != 0 {
+            let top = top.ok_or(Error::Synthesis)?;
+            layouter.assign_region(
+                || format!("range check {name} < 2^{bits}, top {short} bits"),
+                |mut region| {
+                    let top = top.copy_advice(|| "top", &mut region, self.config.running_sum, 0)?;
+                    self.config
+                        .lookup
+                        .short_range_check(&mut region, top, short)
+                },
+            )?;
+        }
+        Ok(())
     }
 }

@@ -171,6 +171,8 @@ pub struct VerdictCells {
 pub struct ValuationCells {
     /// Per asset slot.
     pub assets: Vec<AssetCells>,
+    /// The final accumulators `[A_lo, A_hi, D_lo, D_hi]`.
+    pub accumulators: Vec<AssignedCell<Fp, Fp>>,
     /// The comparison.
     pub verdict: VerdictCells,
 }
@@ -300,6 +302,7 @@ impl ValuationChip {
                     )?;
                 }
                 let mut asset_cells = Vec::with_capacity(assets.len());
+                let mut accumulators = Vec::with_capacity(4);
                 for (i, a) in assets.iter().enumerate() {
                     let row = 3 * i + 1;
                     self.config.q_asset.enable(&mut region, row)?;
@@ -325,12 +328,13 @@ impl ValuationChip {
                             .assign(&mut region, &format!("weight[{i}]"), cols[2], row + 1)?;
                     let market_slot =
                         assign(&mut region, "market slot", 3, row + 1, a.market_slot)?;
+                    accumulators.clear();
                     for (col, (name, v)) in ["A_lo", "A_hi", "D_lo", "D_hi"]
                         .iter()
                         .zip(a.accumulators)
                         .enumerate()
                     {
-                        assign(&mut region, name, col, row + 2, v)?;
+                        accumulators.push(assign(&mut region, name, col, row + 2, v)?);
                     }
                     asset_cells.push(AssetCells {
                         collateral: [c_lo, c_hi],
@@ -363,6 +367,7 @@ impl ValuationChip {
                 };
                 Ok(ValuationCells {
                     assets: asset_cells,
+                    accumulators,
                     verdict: verdict_cells,
                 })
             },

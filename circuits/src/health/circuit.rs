@@ -29,18 +29,15 @@
 //! The V1 floor planner lays range-check regions (column `a4`) beside the Poseidon regions.
 
 use ff::Field;
-use halo2_gadgets::poseidon::primitives::P128Pow5T3;
-use halo2_gadgets::poseidon::{Pow5Chip, Pow5Config};
 use halo2_proofs::circuit::{Layouter, Value, floor_planner};
-use halo2_proofs::plonk::{
-    Advice, Circuit, Column, ConstraintSystem, Error, Instance, TableColumn,
-};
+use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
 
 use crate::bounds::{
     CARRY_BITS, LIMB_BITS, PRICE_BITS, REMAINDER_BITS, SCALE_BITS, THRESHOLD_BITS, VERDICT_BITS,
     WEIGHT_BITS,
 };
 use crate::field::Fp;
+use crate::gadgets::Columns;
 use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
@@ -51,42 +48,6 @@ use crate::health::instance::{
 };
 use crate::health::witness::HealthWitness;
 use crate::shape::Shape;
-
-/// The columns every zkliq circuit uses (the table above), and the Poseidon chip on them.
-pub(crate) struct Columns {
-    /// `a0..a4`, all equality-enabled.
-    pub advice: [Column<Advice>; 5],
-    /// The public inputs.
-    pub instance: Column<Instance>,
-    /// The range-check table.
-    pub table: TableColumn,
-    /// Poseidon on `a0..a3` with six round-constant columns.
-    pub poseidon: Pow5Config<Fp, 3, 2>,
-}
-
-impl Columns {
-    pub(crate) fn configure(meta: &mut ConstraintSystem<Fp>) -> Columns {
-        let advice: [Column<Advice>; 5] = std::array::from_fn(|_| meta.advice_column());
-        for column in advice {
-            meta.enable_equality(column);
-        }
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
-        let rc_a = std::array::from_fn(|_| meta.fixed_column());
-        let rc_b = std::array::from_fn(|_| meta.fixed_column());
-        let table = meta.lookup_table_column();
-        let [a0, a1, a2, a3, _] = advice;
-        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, [a0, a1, a2], a3, rc_a, rc_b);
-        Columns {
-            advice,
-            instance,
-            table,
-            poseidon,
-        }
-    }
-}
 
 /// Every column and sub-configuration of the health circuit.
 #[derive(Clone, Debug)]
@@ -239,10 +200,12 @@ impl Circuit<Fp> for HealthCircuit {
             |j| self.packed(j, |w| &w.derived.price_packed),
         )?;
         layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
-        let market =
-            commit.commit_market(&mut layouter, &cells, self.value(|w| w.market.first), |j| {
-                self.packed(j, |w| &w.derived.market_packed)
-            })?;
+        let market = commit.commit_market(
+            &mut layouter,
+            &cells,
+            &Input::Witness(self.value(|w| w.market.first)),
+            |j| self.packed(j, |w| &w.derived.market_packed),
+        )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;
         Ok(())
     }

@@ -161,7 +161,7 @@ impl HealthWitness {
 }
 
 /// The integer in `(-p/2, p/2]` that `value` represents.
-fn to_signed(value: &Fp) -> BigInt {
+pub(crate) fn to_signed(value: &Fp) -> BigInt {
     let v = field::to_biguint(value);
     let p = field::to_biguint(&-Fp::ONE) + 1u32;
     if v > &p >> 1 {
@@ -172,7 +172,7 @@ fn to_signed(value: &Fp) -> BigInt {
 }
 
 /// `value mod p` as a field element.
-fn from_signed(value: &BigInt) -> Fp {
+pub(crate) fn from_signed(value: &BigInt) -> Fp {
     let p = field::to_biguint(&-Fp::ONE) + 1u32;
     let magnitude =
         field::from_biguint(&(value.magnitude() % p)).expect("reduced below the modulus");

@@ -379,3 +379,113 @@ pub mod perturb {
         (cells, targets.len())
     }
 }
+
+pub mod liquidation {
+    //! Liquidation witnesses for the vector cases, in a small state tree.
+
+    use std::collections::BTreeMap;
+
+    use halo2_proofs::dev::MockProver;
+    use serde::Deserialize;
+    use zkliq_circuits::commitment::account_commitment;
+    use zkliq_circuits::liquidation::{
+        LiquidationCircuit, LiquidationShape, LiquidationWitness, Quote, Repay, Request,
+    };
+    use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
+    use zkliq_circuits::{Account, Fp, Market, PriceRound};
+
+    /// One case of `fixtures/vectors/liquidation/expected.json`.
+    #[derive(Clone, Debug, Deserialize)]
+    pub struct Case {
+        pub market: String,
+        pub prices: String,
+        pub account: String,
+        pub debt: String,
+        pub collateral: String,
+        pub repay: String,
+        pub result: String,
+        pub reason: Option<String>,
+        pub repaid: Option<String>,
+        pub seized: Option<String>,
+        pub to_liquidator: Option<String>,
+        pub fee: Option<String>,
+        pub deep: Option<bool>,
+        pub new_collateral: Option<BTreeMap<String, String>>,
+        pub new_debt: Option<BTreeMap<String, String>>,
+    }
+
+    fn read(rel: &str) -> String {
+        std::fs::read_to_string(super::fixtures().join("vectors/liquidation").join(rel)).unwrap()
+    }
+
+    /// Every case.
+    pub fn cases() -> Vec<Case> {
+        serde_json::from_str(&read("expected.json")).unwrap()
+    }
+
+    /// A case's inputs and request.
+    pub fn inputs(case: &Case) -> (Market, PriceRound, Account, Request) {
+        let market = Market::from_json(&read(&case.market)).unwrap();
+        let prices = PriceRound::from_json(&read(&case.prices), &market).unwrap();
+        let account = Account::from_json(&read(&case.account), &market).unwrap();
+        let request = Request {
+            debt: market.position(&case.debt).unwrap(),
+            collateral: market.position(&case.collateral).unwrap(),
+            repay: case.repay.parse::<Repay>().unwrap(),
+        };
+        (market, prices, account, request)
+    }
+
+    /// The liquidator of every test liquidation.
+    pub fn liquidator() -> Fp {
+        Fp::from(0x5eed_1d00_u64)
+    }
+
+    /// The witness of liquidating the case's account at leaf 5 of a tree of `depth` (with two
+    /// other accounts in it), under a fresh salt.
+    pub fn witness(case: &Case, depth: u32) -> (LiquidationWitness, Quote) {
+        let (market, prices, account, request) = inputs(case);
+        let spec = TreeSpec::v2(depth).unwrap();
+        let shape = LiquidationShape::new(market.shape(), spec).unwrap();
+        let empty = EmptyTree::new(market.shape(), spec);
+        let mut store = MemoryStore::default();
+        let leaf = 5;
+        tree::update(
+            &mut store,
+            &empty,
+            [
+                (leaf, account_commitment(&market, &account)),
+                (4, Fp::from(44)),
+                (200, Fp::from(45)),
+            ],
+        )
+        .unwrap();
+        let siblings = tree::path(&mut store, &empty, 0, leaf).unwrap();
+        let new_salt = account.salt() + Fp::from(0x1234_5678_9abc_u64);
+        LiquidationWitness::new(
+            shape,
+            &market,
+            &prices,
+            &account,
+            request,
+            new_salt,
+            liquidator(),
+            leaf,
+            siblings,
+        )
+        .unwrap()
+    }
+
+    /// Runs the MockProver on a liquidation witness.
+    pub fn mock(witness: &LiquidationWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
+        let prover = MockProver::run(
+            witness.shape.k(),
+            &LiquidationCircuit::new(witness.clone()),
+            vec![instance],
+        )
+        .expect("synthesis succeeds");
+        prover
+            .verify()
+            .map_err(|failures| failures.iter().map(|f| f.to_string()).collect())
+    }
+}
