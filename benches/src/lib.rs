@@ -75,3 +75,51 @@ pub fn one_per_shape() -> Vec<Scenario> {
     assert_eq!(out.len(), Shape::ALL.len(), "a scenario per shape");
     out
 }
+
+/// A liquidation witness: the account of `account` (in `fixtures/`) at leaf 1000 of a tree of
+/// `depth` holding a few other accounts, liquidated by the keeper's default request.
+pub fn liquidation_witness(
+    market: &str,
+    prices: &str,
+    account: &str,
+    depth: u32,
+) -> zkliq_circuits::liquidation::LiquidationWitness {
+    use zkliq_circuits::Fp;
+    use zkliq_circuits::commitment::account_commitment;
+    use zkliq_circuits::liquidation::{LiquidationShape, LiquidationWitness, default_request};
+    use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
+    let read = |p: &str| std::fs::read_to_string(fixtures().join(p)).expect("fixture");
+    let market = Market::from_json(&read(market)).expect("market");
+    let prices = PriceRound::from_json(&read(prices), &market).expect("prices");
+    let account = Account::from_json(&read(account), &market).expect("account");
+    let spec = TreeSpec::v2(depth).expect("depth");
+    let empty = EmptyTree::new(market.shape(), spec);
+    let mut store = MemoryStore::default();
+    let leaf = 1000;
+    tree::update(
+        &mut store,
+        &empty,
+        [
+            (leaf, account_commitment(&market, &account)),
+            (3, Fp::from(3)),
+            (77_777, Fp::from(4)),
+        ],
+    )
+    .expect("memory");
+    let siblings = tree::path(&mut store, &empty, 0, leaf).expect("memory");
+    let request = default_request(&market, &prices, &account).expect("debt and collateral");
+    let shape = LiquidationShape::new(market.shape(), spec).expect("format 2");
+    LiquidationWitness::new(
+        shape,
+        &market,
+        &prices,
+        &account,
+        request,
+        account.salt() + Fp::from(1),
+        Fp::from(0xabcd),
+        leaf,
+        siblings,
+    )
+    .expect("liquidatable")
+    .0
+}

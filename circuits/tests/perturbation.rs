@@ -126,3 +126,32 @@ fn other_depths_and_the_legacy_circuit() {
         report(&format!("{shape}"), started, result);
     }
 }
+
+#[test]
+fn liquidation_circuits() {
+    use zkliq_circuits::liquidation::LiquidationCircuit;
+    let all = common::liquidation::cases();
+    // A capped and an uncapped case (different branches assign different cells), and a
+    // depth-32 tree.
+    let mut picked = Vec::new();
+    for (depth, sample, capped) in [(8, 120, true), (8, 120, false), (32, 30, true)] {
+        let (w, _) = all
+            .iter()
+            .filter(|c| c.result == "ok")
+            .map(|c| common::liquidation::witness(c, depth))
+            .find(|(_, q)| q.capped == capped)
+            .unwrap();
+        picked.push((w, sample));
+    }
+    for (w, sample) in picked {
+        let started = Instant::now();
+        let result = perturb::check(
+            &format!("{}", w.shape),
+            w.shape.k(),
+            &LiquidationCircuit::new(w.clone()),
+            &w.public_inputs(),
+            sample,
+        );
+        report(&format!("{}", w.shape), started, result);
+    }
+}

@@ -227,3 +227,49 @@ fn field_arithmetic_uses_the_assembly_backend() {
     };
     assert_eq!(zkliq_circuits::ARITHMETIC_BACKEND, expected);
 }
+
+#[test]
+fn liquidation_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
+    use zkliq_circuits::liquidation::{LiquidationCircuit, LiquidationShape};
+    let dir = common::fixtures().join("keys");
+    let regenerate = std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some();
+    let cs = constraint_system_digest::<LiquidationCircuit>();
+    let reserved = zkliq_circuits::keys::reserved_rows::<LiquidationCircuit>();
+    for assets in Shape::ALL {
+        let shape = LiquidationShape::new(assets, TreeSpec::DEFAULT).unwrap();
+        let circuit = LiquidationCircuit::keygen(shape);
+        let k = shape.k();
+        let rows = rows_used(k, &circuit);
+        assert_eq!(rows, shape.rows());
+        assert!(
+            rows <= (1 << k) - reserved,
+            "{shape} does not fit at k = {k}"
+        );
+        assert!(
+            rows > (1 << (k - 1)) - reserved,
+            "{shape} fits at k = {}",
+            k - 1
+        );
+        let proof_bytes: usize = CircuitCost::<vesta::Point, _>::measure(k, &circuit)
+            .proof_size(1)
+            .into();
+        let fingerprint = if k <= 12 {
+            common::keys(shape).1.verifier().fingerprint().to_hex()
+        } else {
+            format!("not pinned (k = {k} > 12: too slow to derive in CI)")
+        };
+        let actual = format!(
+            "liquidation: {} assets, tree depth 32\nk: {k}\nrows: {rows}\nproof_bytes: {proof_bytes}\nconstraint_system: {cs}\nvk_fingerprint: {fingerprint}\n",
+            assets.assets(),
+        );
+        let path = dir.join(format!("liquidation-{}.txt", assets.assets()));
+        if regenerate {
+            std::fs::write(&path, &actual).unwrap();
+        }
+        let stored = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            stored, actual,
+            "the {shape} circuit changed; if on purpose, rerun with ZKLIQ_REGENERATE_FIXTURES=1"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! The chips the health circuit is built from.
 //!
+//! - [`arith`]: one general arithmetic gate with fixed coefficients.
 //! - [`range`]: K-bit lookup range checks (halo2_gadgets' running-sum decomposition).
 //! - [`valuation`]: per-asset accumulation of collateral and debt value, and the final verdict.
 //! - [`commit`]: slot packing and Poseidon commitments (halo2_gadgets' `Pow5Chip`).
@@ -8,6 +9,7 @@
 //! - [`rule`]: the liquidation rule (amounts repaid and seized, bonus and fee).
 //! - [`update`]: balances after a liquidation, and a fresh salt.
 
+pub mod arith;
 pub mod commit;
 pub mod merkle;
 pub mod range;

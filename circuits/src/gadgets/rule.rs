@@ -65,11 +65,11 @@
 //!   `collateral at least 1`: `c_room = C − 1`; `debt scale below 2^60`: `s16_d = 16·s_d`;
 //!   `collateral scale below 2^60`: `s16_c = 16·s_c` (each room and `s16` range-checked).
 
-use halo2_proofs::circuit::{AssignedCell, Layouter, Region, Value};
-use halo2_proofs::plonk::{
-    Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector, VirtualCells,
-};
-use halo2_proofs::poly::Rotation;
+use ff::Field;
+use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error};
+
+use super::arith::{ArithChip, ArithConfig, Coefficients, Term, f};
 
 use crate::bounds::{
     AMOUNT_BITS, BPS_BITS, CAP_HIGH_BITS, DEEP_CARRY_BITS, DEEP_CARRY_OFFSET_BITS,
@@ -177,22 +177,10 @@ pub struct RuleCells {
     pub range_checks: Vec<(&'static str, AssignedCell<Fp, Fp>, usize)>,
 }
 
-/// Configuration of the rule chip: one selector per gate.
+/// Configuration of the rule chip: the general arithmetic gate it is written in.
 #[derive(Clone, Debug)]
 pub struct RuleConfig {
-    cols: [Column<Advice>; 4],
-    q_deep: Selector,
-    q_close_factor: Selector,
-    q_amount: Selector,
-    q_cap_threshold: Selector,
-    q_units: Selector,
-    q_capped: Selector,
-    q_base: Selector,
-    q_max_collateral: Selector,
-    q_capped_repaid: Selector,
-    q_amounts: Selector,
-    q_bonus: Selector,
-    q_preconditions: Selector,
+    arith: ArithConfig,
 }
 
 /// The liquidation rule.
@@ -201,292 +189,18 @@ pub struct RuleChip {
     config: RuleConfig,
 }
 
-fn c(v: u64) -> Expression<Fp> {
-    Expression::Constant(Fp::from(v))
+/// `B = 2^64`, the limb base.
+fn limb_base() -> Fp {
+    pow2(LIMB_BITS as u32)
 }
 
-fn k(v: Fp) -> Expression<Fp> {
-    Expression::Constant(v)
-}
+type Cells = Result<[AssignedCell<Fp, Fp>; 4], Error>;
 
 impl RuleChip {
-    /// Configures every gate of the rule on four advice columns.
+    /// Configures the rule's arithmetic gate on four advice columns.
     pub fn configure(meta: &mut ConstraintSystem<Fp>, cols: [Column<Advice>; 4]) -> RuleConfig {
-        let b = pow2(LIMB_BITS as u32);
-        let at = |meta: &mut VirtualCells<'_, Fp>, row: i32, col: usize| {
-            meta.query_advice(cols[col], Rotation(row))
-        };
-        let one = || c(1);
-
-        let q_deep = meta.selector();
-        meta.create_gate("deep", |meta| {
-            let q = meta.query_selector(q_deep);
-            let [a_lo, a_hi, d_lo, d_hi] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [t, h, carry, rr] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            let (y, deep) = (at(meta, 2, 0), at(meta, 2, 1));
-            let carry = carry - k(pow2(DEEP_CARRY_OFFSET_BITS as u32));
-            let ht = h * t;
-            let delta_lo = ht.clone() * d_lo - c(10_000) * a_lo;
-            let delta_hi = ht * d_hi - c(10_000) * a_hi;
-            Constraints::with_selector(
-                q,
-                [
-                    ("deep is boolean", deep.clone() * (one() - deep.clone())),
-                    ("low half", delta_lo - (k(b) * carry.clone() + rr)),
-                    (
-                        "verdict",
-                        y - ((deep.clone() + deep.clone() - one()) * (delta_hi + carry) + deep
-                            - one()),
-                    ),
-                ],
-            )
-        });
-
-        let q_close_factor = meta.selector();
-        meta.create_gate("close factor", |meta| {
-            let q = meta.query_selector(q_close_factor);
-            let [dd_lo, dd_hi, cf, m_cf] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [r2, r2c, deep, max_debt] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            let debt = dd_lo + k(b) * dd_hi;
-            Constraints::with_selector(
-                q,
-                [
-                    (
-                        "floor",
-                        m_cf.clone() * c(10_000) + r2.clone() - debt.clone() * cf,
-                    ),
-                    ("remainder below 10000", r2 + r2c - c(9_999)),
-                    (
-                        "max debt",
-                        max_debt - (deep.clone() * debt + (one() - deep) * m_cf),
-                    ),
-                ],
-            )
-        });
-
-        let q_amount = meta.selector();
-        meta.create_gate("amount", |meta| {
-            let q = meta.query_selector(q_amount);
-            let [repay, max_debt, lt, a] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let (y_lt, a_minus_1) = (at(meta, 1, 0), at(meta, 1, 1));
-            Constraints::with_selector(
-                q,
-                [
-                    ("lt is boolean", lt.clone() * (one() - lt.clone())),
-                    (
-                        "comparison",
-                        y_lt - ((lt.clone() + lt.clone() - one())
-                            * (max_debt.clone() - repay.clone() - one())
-                            + lt.clone()
-                            - one()),
-                    ),
-                    (
-                        "min",
-                        a.clone() - (lt.clone() * repay + (one() - lt) * max_debt),
-                    ),
-                    ("positive", a_minus_1 - (a - one())),
-                ],
-            )
-        });
-
-        let q_cap_threshold = meta.selector();
-        meta.create_gate("cap threshold", |meta| {
-            let q = meta.query_selector(q_cap_threshold);
-            let [c_lo, c_hi, lb, x] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let (r4, r4c) = (at(meta, 1, 0), at(meta, 1, 1));
-            Constraints::with_selector(
-                q,
-                [
-                    (
-                        "ceil",
-                        x * lb.clone() - r4.clone() - c(10_000) * (c_lo + k(b) * c_hi + one()),
-                    ),
-                    ("remainder below the bonus", r4 + r4c - (lb - one())),
-                ],
-            )
-        });
-
-        let q_units = meta.selector();
-        meta.create_gate("units", |meta| {
-            let q = meta.query_selector(q_units);
-            let [p_d, s_d, e_d, a] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [p_c, s_c, d_c, n] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            Constraints::with_selector(
-                q,
-                [
-                    ("debt unit", e_d.clone() - p_d * s_d),
-                    ("collateral unit", d_c - p_c * s_c),
-                    ("debt value", n - a * e_d),
-                ],
-            )
-        });
-
-        let q_capped = meta.selector();
-        meta.create_gate("capped", |meta| {
-            let q = meta.query_selector(q_capped);
-            let [n, x, d_c, cap] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let (y_lo, y_hi) = (at(meta, 1, 0), at(meta, 1, 1));
-            let delta = n - x * d_c;
-            Constraints::with_selector(
-                q,
-                [
-                    ("cap is boolean", cap.clone() * (one() - cap.clone())),
-                    (
-                        "comparison",
-                        (cap.clone() + cap.clone() - one()) * delta + cap
-                            - one()
-                            - (y_lo + k(pow2(128)) * y_hi),
-                    ),
-                ],
-            )
-        });
-
-        let q_base = meta.selector();
-        meta.create_gate("base", |meta| {
-            let q = meta.query_selector(q_base);
-            let [quotient, d_c, r1, n] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [r1c, cap, q_room, x] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            Constraints::with_selector(
-                q,
-                [
-                    (
-                        "quotient",
-                        (one() - cap) * (quotient.clone() * d_c.clone() + r1.clone() - n),
-                    ),
-                    ("remainder below the unit", r1 + r1c - (d_c - one())),
-                    ("below the cap threshold", q_room - (x - one() - quotient)),
-                ],
-            )
-        });
-
-        let q_max_collateral = meta.selector();
-        meta.create_gate("max collateral", |meta| {
-            let q = meta.query_selector(q_max_collateral);
-            let [quotient, lb, m2, r5] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let r5c = at(meta, 1, 0);
-            Constraints::with_selector(
-                q,
-                [
-                    ("floor", m2 * c(10_000) + r5.clone() - quotient * lb),
-                    ("remainder below 10000", r5 + r5c - c(9_999)),
-                ],
-            )
-        });
-
-        let q_capped_repaid = meta.selector();
-        meta.create_gate("capped repaid", |meta| {
-            let q = meta.query_selector(q_capped_repaid);
-            let [e_d, lb, v, d_c] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [c_lo, c_hi, rp_lo, rp_hi] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            let [r6, r6c, carry, cap] = [0, 1, 2, 3].map(|i| at(meta, 2, i));
-            let carry = carry - k(pow2(LIMB_CARRY_OFFSET_BITS as u32));
-            Constraints::with_selector(
-                q,
-                [
-                    ("divisor", v.clone() - e_d * lb),
-                    (
-                        "remainder below the divisor",
-                        r6.clone() + r6c - (v.clone() - one()),
-                    ),
-                    (
-                        "low limb",
-                        cap.clone()
-                            * (rp_lo * v.clone()
-                                - r6
-                                - c(10_000) * c_lo * d_c.clone()
-                                - k(b) * carry.clone()),
-                    ),
-                    (
-                        "high limb",
-                        cap * (rp_hi * v - c(10_000) * c_hi * d_c + carry),
-                    ),
-                ],
-            )
-        });
-
-        let q_amounts = meta.selector();
-        meta.create_gate("amounts", |meta| {
-            let q = meta.query_selector(q_amounts);
-            let [cap, c_lo, c_hi, m2] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [seized, rp_lo, rp_hi, a] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            let repaid = at(meta, 2, 0);
-            Constraints::with_selector(
-                q,
-                [
-                    (
-                        "seized",
-                        seized - (cap.clone() * (c_lo + k(b) * c_hi) + (one() - cap.clone()) * m2),
-                    ),
-                    (
-                        "repaid",
-                        repaid - (cap.clone() * (rp_lo + k(b) * rp_hi) + (one() - cap) * a),
-                    ),
-                ],
-            )
-        });
-
-        let q_bonus = meta.selector();
-        meta.create_gate("bonus and fee", |meta| {
-            let q = meta.query_selector(q_bonus);
-            let [seized, lb, b0, r7] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [r7c, bonus, f, fee] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            let [r8, r8c, to_liquidator] = [0, 1, 2].map(|i| at(meta, 2, i));
-            Constraints::with_selector(
-                q,
-                [
-                    (
-                        "bonus floor",
-                        b0.clone() * lb.clone() + r7.clone() - c(10_000) * seized.clone(),
-                    ),
-                    ("remainder below the bonus", r7 + r7c - (lb - one())),
-                    ("bonus", bonus.clone() - (seized.clone() - b0)),
-                    ("fee ceil", fee.clone() * c(10_000) - r8.clone() - bonus * f),
-                    ("remainder below 10000", r8 + r8c - c(9_999)),
-                    ("to liquidator", to_liquidator - (seized - fee)),
-                ],
-            )
-        });
-
-        let q_preconditions = meta.selector();
-        meta.create_gate("preconditions", |meta| {
-            let q = meta.query_selector(q_preconditions);
-            let [cf, h, f, lb] = [0, 1, 2, 3].map(|i| at(meta, 0, i));
-            let [cf_room, h_room, f_room, lb_room] = [0, 1, 2, 3].map(|i| at(meta, 1, i));
-            let [w_c, w_room, c_lo, c_hi] = [0, 1, 2, 3].map(|i| at(meta, 2, i));
-            let [c_room, s_d, s16_d, s_c] = [0, 1, 2, 3].map(|i| at(meta, 3, i));
-            let s16_c = at(meta, 4, 0);
-            Constraints::with_selector(
-                q,
-                [
-                    ("close factor at most 10000", cf_room - (c(10_000) - cf)),
-                    ("full-close bound at most 10000", h_room - (c(10_000) - h)),
-                    ("fee at most 10000", f_room - (c(10_000) - f)),
-                    ("bonus at least 10000", lb_room - (lb - c(10_000))),
-                    ("weight at least 1", w_room - (w_c - one())),
-                    (
-                        "collateral at least 1",
-                        c_room - (c_lo + k(b) * c_hi - one()),
-                    ),
-                    ("debt scale below 2^60", s16_d - c(16) * s_d),
-                    ("collateral scale below 2^60", s16_c - c(16) * s_c),
-                ],
-            )
-        });
-
         RuleConfig {
-            cols,
-            q_deep,
-            q_close_factor,
-            q_amount,
-            q_cap_threshold,
-            q_units,
-            q_capped,
-            q_base,
-            q_max_collateral,
-            q_capped_repaid,
-            q_amounts,
-            q_bonus,
-            q_preconditions,
+            arith: ArithChip::configure(meta, cols),
         }
     }
 
@@ -495,260 +209,739 @@ impl RuleChip {
         RuleChip { config }
     }
 
-    /// Assigns the rule region: copies `inputs`, witnesses the rest from `witness`, enables
-    /// every gate. Returns the public cells and the cells to range-check.
+    /// Lays out the rule's equations: copies `inputs`, witnesses the rest from `witness` (and
+    /// the intermediate values it implies). Returns the public cells and the cells to
+    /// range-check.
     pub fn assign(
         &self,
         layouter: &mut impl Layouter<Fp>,
         inputs: &RuleInputs,
         witness: Value<&RuleWitness>,
     ) -> Result<RuleCells, Error> {
-        let cols = self.config.cols;
-        layouter.assign_region(
-            || "liquidation rule",
-            |mut region| {
-                let mut r = Rows {
-                    region: &mut region,
-                    cols,
-                };
-                let w = |f: fn(&RuleWitness) -> Fp| witness.map(f);
-                let [a_lo, a_hi, d_lo, d_hi] = &inputs.accumulators;
-                let [dd_lo, dd_hi] = &inputs.debt;
-                let [c_lo, c_hi] = &inputs.collateral;
-                let [p_d, s_d] = &inputs.debt_unit;
-                let [p_c, s_c] = &inputs.collateral_unit;
-                let [cf, h, f] = &inputs.rules;
-                let lb = &inputs.bonus;
-                let mut checks: Vec<(&'static str, AssignedCell<Fp, Fp>, usize)> = Vec::new();
+        let arith = ArithChip::construct(self.config.arith.clone());
+        let mut eq = |name: &str, cells: [Term<'_>; 4], k: Coefficients| -> Cells {
+            arith.equation(layouter, name, cells, k)
+        };
+        let w = |g: fn(&RuleWitness) -> Fp| Term::Witness(witness.map(g));
+        let val = |c: &AssignedCell<Fp, Fp>| c.value().copied();
+        let b = limb_base();
+        let [a_lo, a_hi, d_lo, d_hi] = &inputs.accumulators;
+        let [dd_lo, dd_hi] = &inputs.debt;
+        let [c_lo, c_hi] = &inputs.collateral;
+        let [p_d, s_d] = &inputs.debt_unit;
+        let [p_c, s_c] = &inputs.collateral_unit;
+        let [cf, h, fee_bps] = &inputs.rules;
+        let lb = &inputs.bonus;
+        let t = &inputs.threshold;
+        let mut checks: Vec<(&'static str, AssignedCell<Fp, Fp>, usize)> = Vec::new();
+        use Term::{Copy, Empty};
+        let k = Coefficients::default;
 
-                // 0–2 deep
-                self.config.q_deep.enable(r.region, 0)?;
-                r.copy(0, 0, a_lo)?;
-                r.copy(0, 1, a_hi)?;
-                r.copy(0, 2, d_lo)?;
-                r.copy(0, 3, d_hi)?;
-                r.copy(1, 0, &inputs.threshold)?;
-                r.copy(1, 1, h)?;
-                let carry = r.witness(1, 2, "deep carry", w(|w| w.deep_carry))?;
-                let rr = r.witness(1, 3, "deep remainder", w(|w| w.deep_remainder))?;
-                let y = r.witness(2, 0, "deep verdict", w(|w| w.deep_verdict))?;
-                let deep = r.witness(2, 1, "deep", w(|w| w.deep))?;
-                checks.push(("deep carry", carry, DEEP_CARRY_BITS));
-                checks.push(("deep remainder", rr, LIMB_BITS));
-                checks.push(("deep verdict", y, DEEP_VERDICT_BITS));
-
-                // 3–4 close factor
-                self.config.q_close_factor.enable(r.region, 3)?;
-                r.copy(3, 0, dd_lo)?;
-                r.copy(3, 1, dd_hi)?;
-                r.copy(3, 2, cf)?;
-                let m_cf = r.witness(3, 3, "m_cf", w(|w| w.m_cf))?;
-                let r2 = r.witness(4, 0, "r2", w(|w| w.r2))?;
-                let r2c = r.witness(4, 1, "r2c", w(|w| w.r2c))?;
-                deep.copy_advice(|| "deep", r.region, cols[2], 4)?;
-                let max_debt = r.witness(4, 3, "max_debt", w(|w| w.max_debt))?;
-                checks.push(("m_cf", m_cf, QUOTIENT_BITS));
-                checks.push(("r2", r2, BPS_BITS));
-                checks.push(("r2c", r2c, BPS_BITS));
-
-                // 5–6 amount
-                self.config.q_amount.enable(r.region, 5)?;
-                let repay = r.witness(5, 0, "repay", w(|w| w.repay))?;
-                max_debt.copy_advice(|| "max_debt", r.region, cols[1], 5)?;
-                r.witness(5, 2, "lt", w(|w| w.lt))?;
-                let a = r.witness(5, 3, "a", w(|w| w.a))?;
-                let y_lt = r.witness(6, 0, "y_lt", w(|w| w.y_lt))?;
-                let a_minus_1 = r.witness(6, 1, "a_minus_1", w(|w| w.a_minus_1))?;
-                checks.push(("repay", repay.clone(), AMOUNT_BITS));
-                checks.push(("y_lt", y_lt, QUOTIENT_BITS));
-                checks.push(("a - 1", a_minus_1, AMOUNT_BITS));
-
-                // 7–8 cap threshold
-                self.config.q_cap_threshold.enable(r.region, 7)?;
-                r.copy(7, 0, c_lo)?;
-                r.copy(7, 1, c_hi)?;
-                r.copy(7, 2, lb)?;
-                let x = r.witness(7, 3, "X", w(|w| w.x))?;
-                let r4 = r.witness(8, 0, "r4", w(|w| w.r4))?;
-                let r4c = r.witness(8, 1, "r4c", w(|w| w.r4c))?;
-                checks.push(("X", x.clone(), QUOTIENT_BITS));
-                checks.push(("r4", r4, BPS_BITS));
-                checks.push(("r4c", r4c, BPS_BITS));
-
-                // 9–10 units
-                self.config.q_units.enable(r.region, 9)?;
-                r.copy(9, 0, p_d)?;
-                r.copy(9, 1, s_d)?;
-                let e_d = r.witness(9, 2, "E_d", w(|w| w.e_d))?;
-                a.copy_advice(|| "a", r.region, cols[3], 9)?;
-                r.copy(10, 0, p_c)?;
-                r.copy(10, 1, s_c)?;
-                let d_c = r.witness(10, 2, "D_c", w(|w| w.d_c))?;
-                let n = r.witness(10, 3, "N", w(|w| w.n))?;
-
-                // 11–12 capped
-                self.config.q_capped.enable(r.region, 11)?;
-                n.copy_advice(|| "N", r.region, cols[0], 11)?;
-                x.copy_advice(|| "X", r.region, cols[1], 11)?;
-                d_c.copy_advice(|| "D_c", r.region, cols[2], 11)?;
-                let cap = r.witness(11, 3, "cap", w(|w| w.cap))?;
-                let y_lo = r.witness(12, 0, "y_lo", w(|w| w.y_lo))?;
-                let y_hi = r.witness(12, 1, "y_hi", w(|w| w.y_hi))?;
-                checks.push(("capped verdict low", y_lo, 128));
-                checks.push(("capped verdict high", y_hi, CAP_HIGH_BITS));
-
-                // 13–14 base
-                self.config.q_base.enable(r.region, 13)?;
-                let q = r.witness(13, 0, "Q", w(|w| w.q))?;
-                d_c.copy_advice(|| "D_c", r.region, cols[1], 13)?;
-                let r1 = r.witness(13, 2, "r1", w(|w| w.r1))?;
-                n.copy_advice(|| "N", r.region, cols[3], 13)?;
-                let r1c = r.witness(14, 0, "r1c", w(|w| w.r1c))?;
-                cap.copy_advice(|| "cap", r.region, cols[1], 14)?;
-                let q_room = r.witness(14, 2, "q_room", w(|w| w.q_room))?;
-                x.copy_advice(|| "X", r.region, cols[3], 14)?;
-                checks.push(("Q", q.clone(), QUOTIENT_BITS));
-                checks.push(("r1", r1, UNIT_REMAINDER_BITS));
-                checks.push(("r1c", r1c, UNIT_REMAINDER_BITS));
-                checks.push(("q_room", q_room, QUOTIENT_BITS));
-
-                // 15–16 max collateral
-                self.config.q_max_collateral.enable(r.region, 15)?;
-                q.copy_advice(|| "Q", r.region, cols[0], 15)?;
-                r.copy(15, 1, lb)?;
-                let m2 = r.witness(15, 2, "M2", w(|w| w.m2))?;
-                let r5 = r.witness(15, 3, "r5", w(|w| w.r5))?;
-                let r5c = r.witness(16, 0, "r5c", w(|w| w.r5c))?;
-                checks.push(("M2", m2.clone(), QUOTIENT_BITS));
-                checks.push(("r5", r5, BPS_BITS));
-                checks.push(("r5c", r5c, BPS_BITS));
-
-                // 17–19 capped repaid
-                self.config.q_capped_repaid.enable(r.region, 17)?;
-                e_d.copy_advice(|| "E_d", r.region, cols[0], 17)?;
-                r.copy(17, 1, lb)?;
-                r.witness(17, 2, "V", w(|w| w.v))?;
-                d_c.copy_advice(|| "D_c", r.region, cols[3], 17)?;
-                r.copy(18, 0, c_lo)?;
-                r.copy(18, 1, c_hi)?;
-                let rp_lo = r.witness(18, 2, "rp_lo", w(|w| w.rp_lo))?;
-                let rp_hi = r.witness(18, 3, "rp_hi", w(|w| w.rp_hi))?;
-                let r6 = r.witness(19, 0, "r6", w(|w| w.r6))?;
-                let r6c = r.witness(19, 1, "r6c", w(|w| w.r6c))?;
-                let carry = r.witness(19, 2, "k", w(|w| w.k))?;
-                cap.copy_advice(|| "cap", r.region, cols[3], 19)?;
-                checks.push(("rp_lo", rp_lo.clone(), LIMB_BITS));
-                checks.push(("rp_hi", rp_hi.clone(), LIMB_BITS));
-                checks.push(("r6", r6, DIVISOR_REMAINDER_BITS));
-                checks.push(("r6c", r6c, DIVISOR_REMAINDER_BITS));
-                checks.push(("k", carry, LIMB_CARRY_BITS));
-
-                // 20–22 amounts
-                self.config.q_amounts.enable(r.region, 20)?;
-                cap.copy_advice(|| "cap", r.region, cols[0], 20)?;
-                r.copy(20, 1, c_lo)?;
-                r.copy(20, 2, c_hi)?;
-                m2.copy_advice(|| "M2", r.region, cols[3], 20)?;
-                let seized = r.witness(21, 0, "seized", w(|w| w.seized))?;
-                rp_lo.copy_advice(|| "rp_lo", r.region, cols[1], 21)?;
-                rp_hi.copy_advice(|| "rp_hi", r.region, cols[2], 21)?;
-                a.copy_advice(|| "a", r.region, cols[3], 21)?;
-                let repaid = r.witness(22, 0, "repaid", w(|w| w.repaid))?;
-
-                // 23–25 bonus and fee
-                self.config.q_bonus.enable(r.region, 23)?;
-                seized.copy_advice(|| "seized", r.region, cols[0], 23)?;
-                r.copy(23, 1, lb)?;
-                let b0 = r.witness(23, 2, "B0", w(|w| w.b0))?;
-                let r7 = r.witness(23, 3, "r7", w(|w| w.r7))?;
-                let r7c = r.witness(24, 0, "r7c", w(|w| w.r7c))?;
-                let bonus = r.witness(24, 1, "bonus", w(|w| w.bonus))?;
-                r.copy(24, 2, f)?;
-                let fee = r.witness(24, 3, "fee", w(|w| w.fee))?;
-                let r8 = r.witness(25, 0, "r8", w(|w| w.r8))?;
-                let r8c = r.witness(25, 1, "r8c", w(|w| w.r8c))?;
-                let to_liquidator = r.witness(25, 2, "to_liquidator", w(|w| w.to_liquidator))?;
-                checks.push(("B0", b0, DIVISOR_REMAINDER_BITS));
-                checks.push(("r7", r7, BPS_BITS));
-                checks.push(("r7c", r7c, BPS_BITS));
-                checks.push(("bonus", bonus, AMOUNT_BITS));
-                checks.push(("fee", fee.clone(), QUOTIENT_BITS));
-                checks.push(("r8", r8, BPS_BITS));
-                checks.push(("r8c", r8c, BPS_BITS));
-                checks.push(("to_liquidator", to_liquidator.clone(), AMOUNT_BITS));
-                checks.push(("repaid", repaid.clone(), AMOUNT_BITS));
-                checks.push(("seized", seized.clone(), AMOUNT_BITS));
-
-                // 26–30 preconditions
-                self.config.q_preconditions.enable(r.region, 26)?;
-                r.copy(26, 0, cf)?;
-                r.copy(26, 1, h)?;
-                r.copy(26, 2, f)?;
-                r.copy(26, 3, lb)?;
-                let cf_room = r.witness(27, 0, "cf_room", w(|w| w.cf_room))?;
-                let h_room = r.witness(27, 1, "h_room", w(|w| w.h_room))?;
-                let f_room = r.witness(27, 2, "f_room", w(|w| w.f_room))?;
-                let lb_room = r.witness(27, 3, "lb_room", w(|w| w.lb_room))?;
-                r.copy(28, 0, &inputs.weight)?;
-                let w_room = r.witness(28, 1, "w_room", w(|w| w.w_room))?;
-                r.copy(28, 2, c_lo)?;
-                r.copy(28, 3, c_hi)?;
-                let c_room = r.witness(29, 0, "c_room", w(|w| w.c_room))?;
-                r.copy(29, 1, s_d)?;
-                let s16_d = r.witness(29, 2, "s16_d", w(|w| w.s16_d))?;
-                r.copy(29, 3, s_c)?;
-                let s16_c = r.witness(30, 0, "s16_c", w(|w| w.s16_c))?;
-                checks.push(("cf_room", cf_room, BPS_BITS));
-                checks.push(("h_room", h_room, BPS_BITS));
-                checks.push(("f_room", f_room, BPS_BITS));
-                checks.push(("lb_room", lb_room, BPS_BITS));
-                checks.push(("w_room", w_room, BPS_BITS));
-                checks.push(("c_room", c_room, AMOUNT_BITS));
-                checks.push(("s16_d", s16_d, 64));
-                checks.push(("s16_c", s16_c, 64));
-
-                Ok(RuleCells {
-                    repay,
-                    repaid,
-                    seized,
-                    to_liquidator,
-                    fee,
-                    range_checks: checks,
-                })
+        // deep = [10000·lhs <= H·rhs], the health verdict's argument with H·T and 10000.
+        let ht = product(&mut eq, "H·T", h, t, Term::Witness(val(h) * val(t)))?;
+        let delta = |d: &AssignedCell<Fp, Fp>, a: &AssignedCell<Fp, Fp>| {
+            val(&ht) * val(d) - Value::known(Fp::from(10_000)) * val(a)
+        };
+        let [_, _, _, delta_lo] = eq(
+            "deep low difference",
+            [
+                Copy(&ht),
+                Copy(d_lo),
+                Copy(a_lo),
+                Term::Witness(delta(d_lo, a_lo)),
+            ],
+            Coefficients {
+                ab: f(1),
+                c: f(-10_000),
+                d: f(-1),
+                ..k()
             },
-        )
+        )?;
+        let carry_offset = pow2(DEEP_CARRY_OFFSET_BITS as u32);
+        let [_, carry, rr, _] = eq(
+            "deep low half",
+            [
+                Copy(&delta_lo),
+                w(|w| w.deep_carry),
+                w(|w| w.deep_remainder),
+                Empty,
+            ],
+            Coefficients {
+                a: f(1),
+                b: -b,
+                c: f(-1),
+                k: b * carry_offset,
+                ..k()
+            },
+        )?;
+        let [_, _, _, delta_hi] = eq(
+            "deep high difference",
+            [
+                Copy(&ht),
+                Copy(d_hi),
+                Copy(a_hi),
+                Term::Witness(delta(d_hi, a_hi)),
+            ],
+            Coefficients {
+                ab: f(1),
+                c: f(-10_000),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        let [_, _, x_deep, _] = eq(
+            "deep difference",
+            [
+                Copy(&delta_hi),
+                Copy(&carry),
+                Term::Witness(val(&delta_hi) + val(&carry) - Value::known(carry_offset)),
+                Empty,
+            ],
+            Coefficients {
+                a: f(1),
+                b: f(1),
+                c: f(-1),
+                k: -carry_offset,
+                ..k()
+            },
+        )?;
+        let deep = boolean(&mut eq, "deep is boolean", w(|w| w.deep))?;
+        let [_, _, y_deep, _] = sign(
+            &mut eq,
+            "deep verdict",
+            &deep,
+            &x_deep,
+            w(|w| w.deep_verdict),
+        )?;
+        checks.push(("deep carry", carry, DEEP_CARRY_BITS));
+        checks.push(("deep remainder", rr, LIMB_BITS));
+        checks.push(("deep verdict", y_deep, DEEP_VERDICT_BITS));
+
+        // max_debt = debt_d if deep, else floor(debt_d·CF/10000).
+        let debt = combine(&mut eq, "debt", dd_lo, dd_hi)?;
+        let [_, _, m_cf, r2] = eq(
+            "close factor",
+            [Copy(&debt), Copy(cf), w(|w| w.m_cf), w(|w| w.r2)],
+            Coefficients {
+                ab: f(-1),
+                c: f(10_000),
+                d: f(1),
+                ..k()
+            },
+        )?;
+        let r2c = complement(&mut eq, "close factor remainder", &r2, w(|w| w.r2c))?;
+        let max_debt = select(&mut eq, "max debt", &deep, &debt, &m_cf, w(|w| w.max_debt))?;
+        checks.push(("m_cf", m_cf, QUOTIENT_BITS));
+        checks.push(("r2", r2, BPS_BITS));
+        checks.push(("r2c", r2c, BPS_BITS));
+
+        // a = min(repay, max_debt), at least 1.
+        let lt = boolean(&mut eq, "lt is boolean", w(|w| w.lt))?;
+        let repay_value = witness.map(|w| w.repay);
+        let [_, repay, room, _] = eq(
+            "repay room",
+            [
+                Copy(&max_debt),
+                Term::Witness(repay_value),
+                Term::Witness(val(&max_debt) - repay_value - Value::known(Fp::ONE)),
+                Empty,
+            ],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                c: f(-1),
+                k: f(-1),
+                ..k()
+            },
+        )?;
+        let [_, _, y_lt, _] = sign(&mut eq, "min comparison", &lt, &room, w(|w| w.y_lt))?;
+        // a = max_debt − lt·(room + 1) = lt·repay + (1 − lt)·max_debt.
+        let [_, _, _, a] = eq(
+            "min",
+            [Copy(&lt), Copy(&room), Copy(&max_debt), w(|w| w.a)],
+            Coefficients {
+                ab: f(-1),
+                a: f(-1),
+                c: f(1),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        let [_, a_minus_1, _, _] = eq(
+            "positive amount",
+            [Copy(&a), w(|w| w.a_minus_1), Empty, Empty],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                k: f(-1),
+                ..k()
+            },
+        )?;
+        checks.push(("repay", repay.clone(), AMOUNT_BITS));
+        checks.push(("y_lt", y_lt, QUOTIENT_BITS));
+        checks.push(("a - 1", a_minus_1, AMOUNT_BITS));
+
+        // X = ceil(10000·(C + 1)/LB): the least base that makes max_coll > C.
+        let coll = combine(&mut eq, "collateral", c_lo, c_hi)?;
+        let [x, _, r4, _] = eq(
+            "cap threshold",
+            [w(|w| w.x), Copy(lb), w(|w| w.r4), Copy(&coll)],
+            Coefficients {
+                ab: f(1),
+                c: f(-1),
+                d: f(-10_000),
+                k: f(-10_000),
+                ..k()
+            },
+        )?;
+        let r4c = below(&mut eq, "cap threshold remainder", &r4, lb, w(|w| w.r4c))?;
+        checks.push(("X", x.clone(), QUOTIENT_BITS));
+        checks.push(("r4", r4, BPS_BITS));
+        checks.push(("r4c", r4c, BPS_BITS));
+
+        // Units and the debt's value.
+        let e_d = product(&mut eq, "debt unit", p_d, s_d, w(|w| w.e_d))?;
+        let d_c = product(&mut eq, "collateral unit", p_c, s_c, w(|w| w.d_c))?;
+        let n = product(&mut eq, "debt value", &a, &e_d, w(|w| w.n))?;
+
+        // cap = [N >= X·D_c] = [max_coll > C].
+        let cap = boolean(&mut eq, "cap is boolean", w(|w| w.cap))?;
+        let [_, _, _, cap_delta] = eq(
+            "cap difference",
+            [
+                Copy(&x),
+                Copy(&d_c),
+                Copy(&n),
+                Term::Witness(val(&n) - val(&x) * val(&d_c)),
+            ],
+            Coefficients {
+                ab: f(-1),
+                c: f(1),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        // (2cap − 1)·Δ + cap − 1 = y_lo + 2^128·y_hi
+        let [_, _, y_lo, y_hi] = eq(
+            "capped",
+            [Copy(&cap), Copy(&cap_delta), w(|w| w.y_lo), w(|w| w.y_hi)],
+            Coefficients {
+                ab: f(2),
+                b: f(-1),
+                a: f(1),
+                k: f(-1),
+                c: f(-1),
+                d: -pow2(128),
+                ..k()
+            },
+        )?;
+        checks.push(("capped verdict low", y_lo, 128));
+        checks.push(("capped verdict high", y_hi, CAP_HIGH_BITS));
+
+        // Uncapped: base = floor(N / D_c), below X.
+        let [q, _, r1, u] = eq(
+            "base",
+            [
+                w(|w| w.q),
+                Copy(&d_c),
+                w(|w| w.r1),
+                Term::Witness(witness.map(|w| w.q * w.d_c + w.r1)),
+            ],
+            Coefficients {
+                ab: f(1),
+                c: f(1),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        // (1 − cap)·(u − N) = 0
+        eq(
+            "quotient",
+            [Copy(&cap), Copy(&u), Copy(&cap), Copy(&n)],
+            Coefficients {
+                ab: f(-1),
+                cd: f(1),
+                b: f(1),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        let r1c = below(&mut eq, "base remainder", &r1, &d_c, w(|w| w.r1c))?;
+        let [_, _, q_room, _] = eq(
+            "below the cap threshold",
+            [Copy(&x), Copy(&q), w(|w| w.q_room), Empty],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                c: f(-1),
+                k: f(-1),
+                ..k()
+            },
+        )?;
+        checks.push(("Q", q.clone(), QUOTIENT_BITS));
+        checks.push(("r1", r1, UNIT_REMAINDER_BITS));
+        checks.push(("r1c", r1c, UNIT_REMAINDER_BITS));
+        checks.push(("q_room", q_room, QUOTIENT_BITS));
+
+        // max_coll = floor(base·LB/10000).
+        let [_, _, m2, r5] = eq(
+            "max collateral",
+            [Copy(&q), Copy(lb), w(|w| w.m2), w(|w| w.r5)],
+            Coefficients {
+                ab: f(-1),
+                c: f(10_000),
+                d: f(1),
+                ..k()
+            },
+        )?;
+        let r5c = complement(&mut eq, "max collateral remainder", &r5, w(|w| w.r5c))?;
+        checks.push(("M2", m2.clone(), QUOTIENT_BITS));
+        checks.push(("r5", r5, BPS_BITS));
+        checks.push(("r5c", r5c, BPS_BITS));
+
+        // Capped: rp = ceil(C·D_c·10000 / V), V = E_d·LB, in 64-bit limbs with a carry.
+        let v = product(&mut eq, "divisor", &e_d, lb, w(|w| w.v))?;
+        let [_, r6c, _, r6] = eq(
+            "repaid remainder",
+            [Copy(&v), w(|w| w.r6c), Empty, w(|w| w.r6)],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                k: f(-1),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        let (rp_lo, rp_hi) = (witness.map(|w| w.rp_lo), witness.map(|w| w.rp_hi));
+        let [rp_lo, _, p1, _] = eq(
+            "repaid low product",
+            [
+                Term::Witness(rp_lo),
+                Copy(&v),
+                Term::Witness(rp_lo * val(&v)),
+                Empty,
+            ],
+            Coefficients {
+                ab: f(1),
+                c: f(-1),
+                ..k()
+            },
+        )?;
+        let [rp_hi, _, p3, _] = eq(
+            "repaid high product",
+            [
+                Term::Witness(rp_hi),
+                Copy(&v),
+                Term::Witness(rp_hi * val(&v)),
+                Empty,
+            ],
+            Coefficients {
+                ab: f(1),
+                c: f(-1),
+                ..k()
+            },
+        )?;
+        let p2 = product(
+            &mut eq,
+            "collateral low value",
+            c_lo,
+            &d_c,
+            Term::Witness(val(c_lo) * val(&d_c)),
+        )?;
+        let p4 = product(
+            &mut eq,
+            "collateral high value",
+            c_hi,
+            &d_c,
+            Term::Witness(val(c_hi) * val(&d_c)),
+        )?;
+        let ten_k = Value::known(Fp::from(10_000));
+        let [_, _, _, l1] = eq(
+            "low limb difference",
+            [
+                Copy(&p1),
+                Copy(&r6),
+                Copy(&p2),
+                Term::Witness(val(&p1) - val(&r6) - ten_k * val(&p2)),
+            ],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                c: f(-10_000),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        let [_, _, l2, _] = eq(
+            "high limb difference",
+            [
+                Copy(&p3),
+                Copy(&p4),
+                Term::Witness(val(&p3) - ten_k * val(&p4)),
+                Empty,
+            ],
+            Coefficients {
+                a: f(1),
+                b: f(-10_000),
+                c: f(-1),
+                ..k()
+            },
+        )?;
+        let limb_offset = pow2(LIMB_CARRY_OFFSET_BITS as u32);
+        // cap·(L1 − B·(k − 2^144)) = 0
+        let [_, _, _, carry] = eq(
+            "low limb",
+            [Copy(&cap), Copy(&l1), Copy(&cap), w(|w| w.k)],
+            Coefficients {
+                ab: f(1),
+                cd: -b,
+                a: b * limb_offset,
+                ..k()
+            },
+        )?;
+        // cap·(L2 + k − 2^144) = 0
+        eq(
+            "high limb",
+            [Copy(&cap), Copy(&l2), Copy(&cap), Copy(&carry)],
+            Coefficients {
+                ab: f(1),
+                cd: f(1),
+                a: -limb_offset,
+                ..k()
+            },
+        )?;
+        checks.push(("rp_lo", rp_lo.clone(), LIMB_BITS));
+        checks.push(("rp_hi", rp_hi.clone(), LIMB_BITS));
+        checks.push(("r6", r6, DIVISOR_REMAINDER_BITS));
+        checks.push(("r6c", r6c, DIVISOR_REMAINDER_BITS));
+        checks.push(("k", carry, LIMB_CARRY_BITS));
+
+        // The amounts.
+        let seized = select(&mut eq, "seized", &cap, &coll, &m2, w(|w| w.seized))?;
+        let rp = combine(&mut eq, "repaid capped", &rp_lo, &rp_hi)?;
+        let repaid = select(&mut eq, "repaid", &cap, &rp, &a, w(|w| w.repaid))?;
+
+        // bonus = seized − floor(seized·10000/LB); fee = ceil(bonus·f/10000).
+        let [b0, _, r7, _] = eq(
+            "bonus floor",
+            [w(|w| w.b0), Copy(lb), w(|w| w.r7), Copy(&seized)],
+            Coefficients {
+                ab: f(1),
+                c: f(1),
+                d: f(-10_000),
+                ..k()
+            },
+        )?;
+        let r7c = below(&mut eq, "bonus remainder", &r7, lb, w(|w| w.r7c))?;
+        let [_, _, bonus, _] = eq(
+            "bonus",
+            [Copy(&seized), Copy(&b0), w(|w| w.bonus), Empty],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                c: f(-1),
+                ..k()
+            },
+        )?;
+        let [_, _, fee, r8] = eq(
+            "fee ceil",
+            [Copy(&bonus), Copy(fee_bps), w(|w| w.fee), w(|w| w.r8)],
+            Coefficients {
+                ab: f(-1),
+                c: f(10_000),
+                d: f(-1),
+                ..k()
+            },
+        )?;
+        let r8c = complement(&mut eq, "fee remainder", &r8, w(|w| w.r8c))?;
+        let [_, _, to_liquidator, _] = eq(
+            "to liquidator",
+            [Copy(&seized), Copy(&fee), w(|w| w.to_liquidator), Empty],
+            Coefficients {
+                a: f(1),
+                b: f(-1),
+                c: f(-1),
+                ..k()
+            },
+        )?;
+        checks.push(("B0", b0, DIVISOR_REMAINDER_BITS));
+        checks.push(("r7", r7, BPS_BITS));
+        checks.push(("r7c", r7c, BPS_BITS));
+        checks.push(("bonus", bonus, AMOUNT_BITS));
+        checks.push(("fee", fee.clone(), QUOTIENT_BITS));
+        checks.push(("r8", r8, BPS_BITS));
+        checks.push(("r8c", r8c, BPS_BITS));
+        checks.push(("to_liquidator", to_liquidator.clone(), AMOUNT_BITS));
+        checks.push(("repaid", repaid.clone(), AMOUNT_BITS));
+        checks.push(("seized", seized.clone(), AMOUNT_BITS));
+
+        // Preconditions: parameters within their bounds, the collateral counts and is held,
+        // the selected scales below 2^60.
+        for (name, input, sign, constant, room, label, bits) in [
+            (
+                "close factor at most 10000",
+                cf,
+                -1,
+                10_000,
+                w(|w| w.cf_room),
+                "cf_room",
+                BPS_BITS,
+            ),
+            (
+                "full-close bound at most 10000",
+                h,
+                -1,
+                10_000,
+                w(|w| w.h_room),
+                "h_room",
+                BPS_BITS,
+            ),
+            (
+                "fee at most 10000",
+                fee_bps,
+                -1,
+                10_000,
+                w(|w| w.f_room),
+                "f_room",
+                BPS_BITS,
+            ),
+            (
+                "bonus at least 10000",
+                lb,
+                1,
+                -10_000,
+                w(|w| w.lb_room),
+                "lb_room",
+                BPS_BITS,
+            ),
+            (
+                "weight at least 1",
+                &inputs.weight,
+                1,
+                -1,
+                w(|w| w.w_room),
+                "w_room",
+                BPS_BITS,
+            ),
+            (
+                "collateral at least 1",
+                &coll,
+                1,
+                -1,
+                w(|w| w.c_room),
+                "c_room",
+                AMOUNT_BITS,
+            ),
+        ] {
+            // room = sign·input + constant
+            let [_, room, _, _] = eq(
+                name,
+                [Copy(input), room, Empty, Empty],
+                Coefficients {
+                    a: f(sign),
+                    b: f(-1),
+                    k: f(constant),
+                    ..k()
+                },
+            )?;
+            checks.push((label, room, bits));
+        }
+        for (name, scale, s16, label) in [
+            ("debt scale below 2^60", s_d, w(|w| w.s16_d), "s16_d"),
+            ("collateral scale below 2^60", s_c, w(|w| w.s16_c), "s16_c"),
+        ] {
+            let [_, s16, _, _] = eq(
+                name,
+                [Copy(scale), s16, Empty, Empty],
+                Coefficients {
+                    a: f(16),
+                    b: f(-1),
+                    ..k()
+                },
+            )?;
+            checks.push((label, s16, 64));
+        }
+
+        Ok(RuleCells {
+            repay,
+            repaid,
+            seized,
+            to_liquidator,
+            fee,
+            range_checks: checks,
+        })
     }
 }
 
-/// Cell assignment helpers for the rule region.
-struct Rows<'a, 'r> {
-    region: &'a mut Region<'r, Fp>,
-    cols: [Column<Advice>; 4],
+/// `out = a·b`.
+fn product(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    a: &AssignedCell<Fp, Fp>,
+    b: &AssignedCell<Fp, Fp>,
+    out: Term<'_>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let [_, _, out, _] = eq(
+        name,
+        [Term::Copy(a), Term::Copy(b), out, Term::Empty],
+        Coefficients {
+            ab: f(1),
+            c: f(-1),
+            ..Coefficients::default()
+        },
+    )?;
+    Ok(out)
 }
 
-impl Rows<'_, '_> {
-    fn copy(
-        &mut self,
-        row: usize,
-        col: usize,
-        cell: &AssignedCell<Fp, Fp>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        cell.copy_advice(
-            || format!("input r{row}c{col}"),
-            self.region,
-            self.cols[col],
-            row,
-        )
-    }
+/// `lo + 2^64·hi`.
+fn combine(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    lo: &AssignedCell<Fp, Fp>,
+    hi: &AssignedCell<Fp, Fp>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let value = lo.value().copied() + Value::known(limb_base()) * hi.value().copied();
+    let [_, _, out, _] = eq(
+        name,
+        [
+            Term::Copy(lo),
+            Term::Copy(hi),
+            Term::Witness(value),
+            Term::Empty,
+        ],
+        Coefficients {
+            a: f(1),
+            b: limb_base(),
+            c: f(-1),
+            ..Coefficients::default()
+        },
+    )?;
+    Ok(out)
+}
 
-    fn witness(
-        &mut self,
-        row: usize,
-        col: usize,
-        name: &str,
-        value: Value<Fp>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        self.region
-            .assign_advice(|| name.to_owned(), self.cols[col], row, || value)
-    }
+/// A boolean: `x·x − x = 0`, the second factor the same cell repeated.
+fn boolean(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    x: Term<'_>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let [bit, _, _, _] = eq(
+        name,
+        [x, Term::Repeat(0), Term::Empty, Term::Empty],
+        Coefficients {
+            ab: f(1),
+            a: f(-1),
+            ..Coefficients::default()
+        },
+    )?;
+    Ok(bit)
+}
+
+/// `complement = 9999 − remainder`: with both range-checked, the remainder is below 10000.
+fn complement(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    remainder: &AssignedCell<Fp, Fp>,
+    complement: Term<'_>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let [_, out, _, _] = eq(
+        name,
+        [Term::Copy(remainder), complement, Term::Empty, Term::Empty],
+        Coefficients {
+            a: f(1),
+            b: f(1),
+            k: f(-9_999),
+            ..Coefficients::default()
+        },
+    )?;
+    Ok(out)
+}
+
+/// `complement = divisor − 1 − remainder`: with both range-checked, the remainder is below the
+/// divisor.
+fn below(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    remainder: &AssignedCell<Fp, Fp>,
+    divisor: &AssignedCell<Fp, Fp>,
+    complement: Term<'_>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let [_, out, _, _] = eq(
+        name,
+        [
+            Term::Copy(remainder),
+            complement,
+            Term::Copy(divisor),
+            Term::Empty,
+        ],
+        Coefficients {
+            a: f(1),
+            b: f(1),
+            c: f(-1),
+            k: f(1),
+            ..Coefficients::default()
+        },
+    )?;
+    Ok(out)
+}
+
+/// A comparison's verdict `y = (2b − 1)·x + b − 1` for a boolean `b` (checked elsewhere): in
+/// range exactly when `b = [x >= 0]`.
+fn sign(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    bit: &AssignedCell<Fp, Fp>,
+    x: &AssignedCell<Fp, Fp>,
+    y: Term<'_>,
+) -> Cells {
+    eq(
+        name,
+        [Term::Copy(bit), Term::Copy(x), y, Term::Empty],
+        Coefficients {
+            ab: f(2),
+            b: f(-1),
+            a: f(1),
+            c: f(-1),
+            k: f(-1),
+            ..Coefficients::default()
+        },
+    )
+}
+
+/// `out = bit·x + (1 − bit)·y`, as `t = x − y` then `out = y + bit·t`.
+fn select(
+    eq: &mut impl FnMut(&str, [Term<'_>; 4], Coefficients) -> Cells,
+    name: &str,
+    bit: &AssignedCell<Fp, Fp>,
+    x: &AssignedCell<Fp, Fp>,
+    y: &AssignedCell<Fp, Fp>,
+    out: Term<'_>,
+) -> Result<AssignedCell<Fp, Fp>, Error> {
+    let difference = x.value().copied() - y.value().copied();
+    let [_, _, t, _] = eq(
+        &format!("{name} difference"),
+        [
+            Term::Copy(x),
+            Term::Copy(y),
+            Term::Witness(difference),
+            Term::Empty,
+        ],
+        Coefficients {
+            a: f(1),
+            b: f(-1),
+            c: f(-1),
+            ..Coefficients::default()
+        },
+    )?;
+    let [_, _, _, out] = eq(
+        name,
+        [Term::Copy(bit), Term::Copy(&t), Term::Copy(y), out],
+        Coefficients {
+            ab: f(1),
+            c: f(1),
+            d: f(-1),
+            ..Coefficients::default()
+        },
+    )?;
+    Ok(out)
 }

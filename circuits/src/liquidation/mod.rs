@@ -17,6 +17,6 @@ pub mod witness;
 
 pub use circuit::LiquidationCircuit;
 pub use instance::{LiquidationInstance, LiquidationInstanceError};
-pub use reference::{Quote, Refusal, Repay, Request, quote};
+pub use reference::{Quote, Refusal, Repay, Request, default_request, quote};
 pub use shape::LiquidationShape;
 pub use witness::{LiquidationDerived, LiquidationWitness};

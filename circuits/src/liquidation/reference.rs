@@ -226,6 +226,30 @@ pub fn quote(
     })
 }
 
+/// The liquidation a keeper executes by default: repay `max` of the debt asset with the largest
+/// debt value, seizing the collateral asset with the largest weighted collateral value (ties go
+/// to the lower asset index). `None` if the account has no debt or no weighted collateral.
+pub fn default_request(market: &Market, prices: &PriceRound, account: &Account) -> Option<Request> {
+    let unit = |i: usize| BigUint::from(prices.prices()[i]) * market.assets()[i].scale();
+    let largest = |value: &dyn Fn(usize) -> BigUint| {
+        (0..market.assets().len())
+            .map(|i| (value(i), i))
+            .filter(|(v, _)| *v > BigUint::ZERO)
+            // The largest value; among equal values the lowest index.
+            .max_by(|(a, i), (b, j)| a.cmp(b).then(j.cmp(i)))
+            .map(|(_, i)| i)
+    };
+    let debt = largest(&|i| BigUint::from(account.debt()[i]) * unit(i))?;
+    let collateral = largest(&|i| {
+        BigUint::from(account.collateral()[i]) * unit(i) * market.assets()[i].weight_bps
+    })?;
+    Some(Request {
+        debt,
+        collateral,
+        repay: Repay::Max,
+    })
+}
+
 /// A value the rule bounds by a u128 (every amount moved is at most a balance).
 fn to_u128(v: BigUint) -> u128 {
     u128::try_from(v).expect("bounded by an account balance")
@@ -234,6 +258,26 @@ fn to_u128(v: BigUint) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_request_takes_the_largest_values_and_the_lower_index_on_ties() {
+        use crate::inputs::Asset;
+        let asset = |s: &str| Asset {
+            symbol: s.into(),
+            decimals: 18,
+            weight_bps: 5000,
+        };
+        let m = Market::new("m", 10000, vec![asset("A"), asset("B"), asset("C")]).unwrap();
+        let p = PriceRound::new(&m, 1, 1, 8, vec![2, 1, 1]).unwrap();
+        let a = |c: Vec<u128>, d: Vec<u128>| Account::new(&m, crate::Fp::from(1), c, d).unwrap();
+        // Debt values 2, 2, 1 (A ties B: A); collateral values 1, 3, 3 (B ties C: B).
+        let r = default_request(&m, &p, &a(vec![1, 3, 3], vec![1, 2, 1])).unwrap();
+        assert_eq!((r.debt, r.collateral, r.repay), (0, 1, Repay::Max));
+        assert_eq!(
+            default_request(&m, &p, &a(vec![1, 0, 0], vec![0, 0, 0])),
+            None
+        );
+    }
 
     #[test]
     fn repay_parses_max_and_amounts() {
