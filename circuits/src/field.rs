@@ -19,6 +19,9 @@ pub enum FieldHexError {
     /// The text is not `0x` followed by exactly 64 hexadecimal digits.
     #[error("must be 0x followed by exactly 64 hexadecimal digits")]
     Malformed,
+    /// The text is not `0x` followed by 1 to 64 hexadecimal digits (an id: [`id_from_hex`]).
+    #[error("must be 0x followed by 1 to 64 hexadecimal digits (e.g. a 20-byte address)")]
+    MalformedId,
     /// The value is at or above the field modulus, so it has no canonical encoding.
     #[error("must be below the field modulus {MODULUS_HEX}")]
     NotCanonical,
@@ -41,6 +44,16 @@ pub fn from_hex(text: &str) -> Result<Fp, FieldHexError> {
     hex::decode_to_slice(digits, &mut bytes).map_err(|_| FieldHexError::Malformed)?;
     bytes.reverse();
     Option::from(Fp::from_repr(bytes)).ok_or(FieldHexError::NotCanonical)
+}
+
+/// Parses an id such as an address: `0x` and 1 to 64 hexadecimal digits (big-endian, either
+/// letter case), the value below the modulus. `0x01` and `0x` + `00…01` are the same id.
+pub fn id_from_hex(text: &str) -> Result<Fp, FieldHexError> {
+    let digits = text.strip_prefix("0x").ok_or(FieldHexError::MalformedId)?;
+    if digits.is_empty() || digits.len() > 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(FieldHexError::MalformedId);
+    }
+    from_hex(&format!("0x{digits:0>64}"))
 }
 
 /// Serialises a field element as [`to_hex`] writes it (for `#[serde(serialize_with)]`).
@@ -97,6 +110,19 @@ mod tests {
         let p = p_minus_one + 1u32;
         assert_eq!(format!("0x{p:064x}"), MODULUS_HEX);
         assert_eq!(from_biguint(&p), None);
+    }
+
+    #[test]
+    fn ids_are_short_or_full_hex_below_the_modulus() {
+        assert_eq!(id_from_hex("0x01"), Ok(Fp::one()));
+        assert_eq!(
+            id_from_hex("0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045"),
+            from_hex("0x000000000000000000000000d8da6bf26964af9d7eed9e03e53415d37aa96045")
+        );
+        assert_eq!(id_from_hex(MODULUS_HEX), Err(FieldHexError::NotCanonical));
+        for bad in ["", "0x", "01", "0xg1", &format!("0x{}", "1".repeat(65))] {
+            assert_eq!(id_from_hex(bad), Err(FieldHexError::MalformedId), "{bad:?}");
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct ParamsArgs {
 pub enum Command {
     /// Evaluate an account in the clear: its health factor and the claim that is provable.
     Health(HealthArgs),
+    /// Compute a liquidation in the clear by the market's rule (no proof): the amounts that
+    /// would change hands and the balances afterwards.
+    Quote(QuoteArgs),
     /// Prove a claim about a private account and write a proof file.
     Prove(ProveArgs),
     /// Verify a proof file against the market and price round it must be about (and the account
@@ -98,6 +101,19 @@ pub enum StateCommand {
         #[arg(value_name = "ID")]
         id: String,
     },
+    /// Liquidate one account by the market's rule: prove the transition, write the proof, then
+    /// commit the new opening and root (in one transaction, only after the proof is written).
+    Liquidate(LiquidateArgs),
+    /// List every change of the state root, oldest first: imports, migrations and liquidations
+    /// with their proof's SHA-256.
+    Log {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Prove a claim about one account against the state root (a membership proof).
     Prove {
         /// The state database.
@@ -121,6 +137,62 @@ pub enum StateCommand {
         #[command(flatten)]
         params: ParamsArgs,
     },
+}
+
+/// Which liquidation: the debt asset repaid, the collateral asset seized, the offered repay.
+#[derive(Debug, Clone, Args)]
+pub struct LiquidationChoice {
+    /// The debt asset to repay (a symbol of the market).
+    #[arg(long, value_name = "SYMBOL")]
+    pub debt: String,
+    /// The collateral asset to seize (a symbol of the market).
+    #[arg(long, value_name = "SYMBOL")]
+    pub collateral: String,
+    /// The debt the liquidator offers to repay, in base units of the debt asset, or `max`.
+    #[arg(long, value_name = "AMOUNT|max")]
+    pub repay: String,
+}
+
+/// `zkliq quote`.
+#[derive(Debug, Args)]
+pub struct QuoteArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    #[command(flatten)]
+    pub choice: LiquidationChoice,
+    /// Print JSON instead of text (amounts as decimal strings).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `zkliq state liquidate`.
+#[derive(Debug, Args)]
+pub struct LiquidateArgs {
+    /// The state database.
+    #[arg(long, value_name = "DB")]
+    pub state: PathBuf,
+    /// The oracle price round.
+    #[arg(long, value_name = "FILE")]
+    pub prices: PathBuf,
+    /// The account id.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub choice: LiquidationChoice,
+    /// The liquidator's id the proof is bound to: 0x and 1 to 64 hex digits (e.g. an address).
+    #[arg(long, value_name = "0xHEX")]
+    pub liquidator: String,
+    /// Where to write the proof file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON instead of text (amounts as decimal strings).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub params: ParamsArgs,
 }
 
 /// Batch size for the keeper.
@@ -253,7 +325,7 @@ pub struct ProveArgs {
 /// `zkliq verify`.
 #[derive(Debug, Args)]
 #[command(
-    override_usage = "zkliq verify <FILE> --market <FILE> --prices <FILE> [--account-commitment <HEX> | --root <HEX> [--depth <DEPTH>]] [OPTIONS]"
+    override_usage = "zkliq verify <FILE> --market <FILE> --prices <FILE> [--account-commitment <HEX> | --root <HEX> [--depth <DEPTH>] [--liquidator <0xHEX>]] [OPTIONS]"
 )]
 pub struct VerifyArgs {
     /// The proof file.
@@ -268,9 +340,13 @@ pub struct VerifyArgs {
     /// A health proof must be about the account with this commitment (0x + 64 hex digits).
     #[arg(long, value_name = "HEX")]
     pub account_commitment: Option<String>,
-    /// The published state root a state proof must be against (required for state proofs).
+    /// The published state root a state proof must be against, or a liquidation proof must
+    /// start from (required for both).
     #[arg(long, value_name = "HEX")]
     pub root: Option<String>,
+    /// A liquidation proof must be bound to this liquidator (0x and 1 to 64 hex digits).
+    #[arg(long, value_name = "0xHEX")]
+    pub liquidator: Option<String>,
     /// The depth of the tree of --root, as `zkliq state root --json` prints it (default 32).
     #[arg(long, value_name = "DEPTH", requires = "root")]
     pub depth: Option<u32>,

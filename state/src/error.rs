@@ -74,6 +74,16 @@ pub enum StateError {
     /// No account has this id.
     #[error("no account with id {0:?}")]
     UnknownId(String),
+    /// The state's root is not the one a change was made for: it moved in between.
+    #[error(
+        "the state root is {found}, not {expected}: the state changed since the proof was made; nothing written"
+    )]
+    Moved {
+        /// The root the change was made for.
+        expected: String,
+        /// The current root.
+        found: String,
+    },
     /// The tree is full.
     #[error("the state tree is full ({0} leaves)")]
     Full(u64),

@@ -14,6 +14,7 @@ use zkliq_circuits::{Account, Fp, Market};
 
 use crate::error::{LineError, StateError};
 use crate::store::{SqlNodes, State, encode_amounts};
+use crate::transitions::{TransitionKind, record};
 
 /// Lines parsed and hashed together (in parallel) before they are written.
 const CHUNK: usize = 8192;
@@ -109,6 +110,7 @@ impl State {
         failed: &AtomicBool,
         progress: &dyn Fn(u64),
     ) -> Result<ImportReport, StateError> {
+        let old_root = self.root()?;
         let tx = self.conn.transaction()?;
         let mut next_index = State::next_index(&tx)?;
         let capacity = self.empty.spec().capacity();
@@ -217,16 +219,26 @@ impl State {
             "UPDATE meta SET value = ?1 WHERE key = 'next_index'",
             [next_index.to_string()],
         )?;
+        let new_root = match root {
+            Some(tree_root) => self.empty.spec().publish(self.market_commitment, tree_root),
+            None => old_root,
+        };
+        if new_root != old_root {
+            record(
+                &tx,
+                TransitionKind::Import,
+                old_root,
+                new_root,
+                serde_json::json!({"lines": lines, "inserted": inserted, "updated": updated}),
+            )?;
+        }
         tx.commit()?;
         Ok(ImportReport {
             lines,
             inserted,
             updated,
             accounts: self.len()?,
-            root: match root {
-                Some(tree_root) => self.tree().publish(self.market_commitment, tree_root),
-                None => self.root()?,
-            },
+            root: new_root,
         })
     }
 }

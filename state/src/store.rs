@@ -10,6 +10,7 @@ use zkliq_circuits::tree::{self, EmptyTree, NodeStore, TreeFormat, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market};
 
 use crate::error::StateError;
+use crate::transitions::{TRANSITIONS_SCHEMA, TransitionKind, record};
 
 /// Version of the schema this crate reads and writes.
 const SCHEMA_VERSION: &str = "zkliq-state/2";
@@ -94,6 +95,7 @@ impl State {
             pragmas(&conn)?;
             let tx = conn.transaction()?;
             tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(TRANSITIONS_SCHEMA)?;
             let market_json = serde_json::to_string(market).expect("a market serialises");
             let depth = tree.depth().to_string();
             for (key, value) in [
@@ -161,6 +163,8 @@ impl State {
             .and_then(TreeSpec::v2)
             .ok_or_else(|| not_state(format!("depth {depth:?}")))?;
         pragmas(&conn)?;
+        // Schema-2 databases made before the chain of transitions was kept gain its table.
+        conn.execute_batch(TRANSITIONS_SCHEMA)?;
         Ok(State::bind(conn, market, tree))
     }
 
@@ -239,6 +243,11 @@ impl State {
             resealed.push(id.clone());
             accounts[i].2 = account;
         }
+        // The format-1 root was published as is (it does not bind the market).
+        let legacy_empty = EmptyTree::new(state.market.shape(), TreeSpec::LEGACY);
+        let old_root = SqlNodes(&tx)
+            .root(tree::DEPTH)?
+            .unwrap_or(legacy_empty.at(tree::DEPTH));
         tx.execute_batch(
             "CREATE UNIQUE INDEX accounts_salt ON accounts (salt);
              DELETE FROM nodes;",
@@ -254,7 +263,19 @@ impl State {
         let leaves = accounts
             .iter()
             .map(|(leaf, _, account)| (*leaf, state.commitment(account)));
-        tree::update(&mut SqlNodes(&tx), &state.empty, leaves)?;
+        let tree_root = tree::update(&mut SqlNodes(&tx), &state.empty, leaves)?;
+        tx.execute_batch(TRANSITIONS_SCHEMA)?;
+        record(
+            &tx,
+            TransitionKind::Migrate,
+            old_root,
+            TreeSpec::DEFAULT.publish(state.market_commitment, tree_root),
+            serde_json::json!({
+                "accounts": accounts.len(),
+                "resealed": resealed.len(),
+                "from": LEGACY_SCHEMA_VERSION,
+            }),
+        )?;
         tx.commit()?;
         drop(conn);
         #[cfg(unix)]
@@ -318,7 +339,7 @@ impl State {
     pub fn tree_root(&self) -> Result<Fp, StateError> {
         let depth = self.tree().depth();
         Ok(SqlNodes(&self.conn)
-            .node(depth, 0)?
+            .root(depth)?
             .unwrap_or(self.empty.at(depth)))
     }
 
@@ -444,6 +465,13 @@ pub(crate) fn encode_amounts(account: &Account) -> Vec<u8> {
 
 /// Tree nodes in the `nodes` table.
 pub(crate) struct SqlNodes<'c>(pub(crate) &'c Connection);
+
+impl SqlNodes<'_> {
+    /// The stored root of a tree of `depth` levels, if any node was ever stored.
+    pub(crate) fn root(&mut self, depth: u32) -> Result<Option<Fp>, StateError> {
+        self.node(depth, 0)
+    }
+}
 
 impl NodeStore for SqlNodes<'_> {
     type Error = StateError;

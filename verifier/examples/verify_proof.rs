@@ -1,5 +1,6 @@
-//! Verify a zkliq proof file (a health proof or a state proof) from Rust, against the market and
-//! price round it must be about, and for a state proof the published root.
+//! Verify a zkliq proof file (a health, state or liquidation proof) from Rust, against the market
+//! and price round it must be about, and for a state proof the published root (for a
+//! liquidation proof the root before it).
 //!
 //! ```text
 //! cargo run --release -p zkliq-verifier --example verify_proof -- PROOF MARKET PRICES [ROOT]
@@ -63,6 +64,20 @@ fn run(args: &[String]) -> Result<String, String> {
                 "valid against state root {} {at}: {}{caveat}",
                 to_hex(&v.root()),
                 claims.join(", ")
+            )
+        }
+        Verdict::Liquidation(v) => {
+            let (debt, collateral) = v.assets();
+            format!(
+                "valid: leaf {} liquidated {at}: repaid {} {debt}, seized {} {collateral} ({} to liquidator {}, {} fee); root {} -> {}",
+                v.leaf(),
+                v.repaid(),
+                v.seized(),
+                v.to_liquidator(),
+                to_hex(&v.liquidator()),
+                v.fee(),
+                to_hex(&v.old_root()),
+                to_hex(&v.new_root())
             )
         }
     })

@@ -196,13 +196,15 @@ impl From<Fp> for StateRoot {
 }
 
 /// Everything a proof file may be checked against: always a [`Round`]; for a health proof
-/// optionally the account commitment; for a state proof the state root (required). Context that
+/// optionally the account commitment; for a state proof the state root (required); for a
+/// liquidation proof the old state root (required) and optionally the liquidator. Context that
 /// does not apply to the proof's kind is an error, never ignored.
 #[derive(Clone, Debug)]
 pub struct Context<'r> {
     pub(crate) round: &'r Round,
     pub(crate) account: Option<Fp>,
     pub(crate) root: Option<StateRoot>,
+    pub(crate) liquidator: Option<Fp>,
 }
 
 impl<'r> Context<'r> {
@@ -212,6 +214,7 @@ impl<'r> Context<'r> {
             round,
             account: None,
             root: None,
+            liquidator: None,
         }
     }
 
@@ -221,10 +224,16 @@ impl<'r> Context<'r> {
         self
     }
 
-    /// State proofs must be against this published state root (required for them); an `Fp`
-    /// is a root of the default depth.
+    /// State proofs must be against this published state root, and liquidation proofs must
+    /// start from it (required for both); an `Fp` is a root of the default depth.
     pub fn root(mut self, root: impl Into<StateRoot>) -> Self {
         self.root = Some(root.into());
+        self
+    }
+
+    /// Liquidation proofs must be bound to this liquidator.
+    pub fn liquidator(mut self, liquidator: Fp) -> Self {
+        self.liquidator = Some(liquidator);
         self
     }
 }

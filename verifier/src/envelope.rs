@@ -24,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkliq_circuits::batch::{BatchInstance, BatchShape, SlotClaim};
+use zkliq_circuits::liquidation::{LiquidationInstance, LiquidationShape};
 use zkliq_circuits::field::{self, FieldHexError};
 use zkliq_circuits::keys::{CircuitShape, Fingerprint, VerifierKey};
 use zkliq_circuits::tree::TreeSpec;
@@ -38,8 +39,11 @@ pub const STATE_FORMAT: &str = "zkliq-state-proof/2";
 /// market). Still read and verified, never written.
 pub const LEGACY_STATE_FORMAT: &str = "zkliq-state-proof/1";
 
+/// The format of liquidation proofs (a state transition from an old root to a new one).
+pub const LIQUIDATION_FORMAT: &str = "zkliq-liquidation-proof/1";
+
 /// Every format this crate reads, and what kind of proof each is.
-const KINDS: [(&str, &str); 3] = [
+const KINDS: [(&str, &str); 4] = [
     (
         FORMAT,
         "a health proof (check it with Verifier::verify_health)",
@@ -52,6 +56,10 @@ const KINDS: [(&str, &str); 3] = [
         LEGACY_STATE_FORMAT,
         "a state proof (check it with Verifier::verify_state)",
     ),
+    (
+        LIQUIDATION_FORMAT,
+        "a liquidation proof (check it with Verifier::verify_liquidation)",
+    ),
 ];
 
 /// Why bytes are not a well-formed proof envelope.
@@ -62,7 +70,7 @@ pub enum EnvelopeError {
     Json(String),
     /// The `format` field names a format this version does not read.
     #[error(
-        "format: unsupported proof format {found:?} (this verifier reads {FORMAT:?}, {STATE_FORMAT:?} and {LEGACY_STATE_FORMAT:?})"
+        "format: unsupported proof format {found:?} (this verifier reads {FORMAT:?}, {STATE_FORMAT:?}, {LEGACY_STATE_FORMAT:?} and {LIQUIDATION_FORMAT:?})"
     )]
     Format {
         /// The format found.
@@ -507,6 +515,212 @@ impl StateProofEnvelope {
     }
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLiquidationEnvelope {
+    format: String,
+    shape: u64,
+    depth: u64,
+    k: u64,
+    vk_fingerprint: String,
+    public_inputs: RawLiquidationInputs,
+    proof: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLiquidationInputs {
+    old_root: String,
+    new_root: String,
+    leaf: u64,
+    market_commitment: String,
+    price_commitment: String,
+    debt_asset: u64,
+    collateral_asset: u64,
+    repay: String,
+    repaid: String,
+    seized: String,
+    to_liquidator: String,
+    fee: String,
+    liquidator: String,
+}
+
+/// A parsed liquidation proof: one account liquidated by the market's rule, a state transition
+/// from `old_root` to `new_root`, bound to one liquidator.
+///
+/// ```json
+/// {
+///   "format": "zkliq-liquidation-proof/1",
+///   "shape": 4, "depth": 32, "k": 12,
+///   "vk_fingerprint": "<64 hex digits>",
+///   "public_inputs": {
+///     "old_root": "0x…", "new_root": "0x…", "leaf": 5,
+///     "market_commitment": "0x…", "price_commitment": "0x…",
+///     "debt_asset": 1, "collateral_asset": 0,
+///     "repay": "max", "repaid": "2500000000", "seized": "1312500000000000000",
+///     "to_liquidator": "1309375000000000000", "fee": "3125000000000000",
+///     "liquidator": "0x…"
+///   },
+///   "proof": "<hex>"
+/// }
+/// ```
+///
+/// Amounts are decimal strings of base units (of the debt asset for `repay` and `repaid`, of the
+/// collateral asset for the others); `repay` is `"max"` for an offer of `2^128 − 1`. Asset
+/// indices are positions in the market's asset list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiquidationProofEnvelope {
+    /// Fingerprint of the verifying key the proof was made for.
+    pub fingerprint: Fingerprint,
+    /// The public inputs (with the circuit shape).
+    pub instance: LiquidationInstance,
+    /// The proof bytes.
+    pub proof: Vec<u8>,
+}
+
+fn amount(field: &'static str, text: &str) -> Result<u128, EnvelopeError> {
+    let ok = !text.is_empty() && text.len() <= 39 && text.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| text.parse::<u128>().ok())
+        .flatten()
+        .ok_or_else(|| EnvelopeError::Field {
+            field,
+            problem: format!(
+                "must be a decimal string of base units in 0..2^128, got {:?}",
+                zkliq_circuits::inputs::shorten(text)
+            ),
+        })
+}
+
+impl LiquidationProofEnvelope {
+    /// Wraps a proof made with `key`'s circuit (a liquidation key) for `instance`.
+    ///
+    /// # Panics
+    ///
+    /// If `key` is not the key of `instance`'s liquidation shape.
+    pub fn new(key: &VerifierKey, instance: LiquidationInstance, proof: Vec<u8>) -> Self {
+        assert_eq!(
+            key.shape(),
+            CircuitShape::Liquidation(instance.shape),
+            "LiquidationProofEnvelope::new needs the key of the instance's shape"
+        );
+        LiquidationProofEnvelope {
+            fingerprint: key.fingerprint(),
+            instance,
+            proof,
+        }
+    }
+
+    /// The circuit shape.
+    pub fn shape(&self) -> LiquidationShape {
+        self.instance.shape
+    }
+
+    /// Parses a liquidation proof envelope. Never panics, whatever the bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        expect_format(bytes, &[LIQUIDATION_FORMAT], "a liquidation proof")?;
+        let raw: RawLiquidationEnvelope = parse_json(bytes)?;
+        let assets = usize::try_from(raw.shape)
+            .ok()
+            .and_then(Shape::from_slots)
+            .ok_or(EnvelopeError::Shape { found: raw.shape })?;
+        let tree = u32::try_from(raw.depth)
+            .ok()
+            .and_then(TreeSpec::v2)
+            .ok_or_else(|| EnvelopeError::Field {
+                field: "depth",
+                problem: format!(
+                    "must be an integer in {}..={}, got {}",
+                    TreeSpec::MIN_DEPTH,
+                    TreeSpec::MAX_DEPTH,
+                    raw.depth
+                ),
+            })?;
+        let shape = LiquidationShape::new(assets, tree).ok_or(EnvelopeError::Field {
+            field: "depth",
+            problem: "liquidations need a format-2 tree".into(),
+        })?;
+        if raw.k != u64::from(shape.k()) {
+            return Err(EnvelopeError::Field {
+                field: "k",
+                problem: format!("the {shape} circuit has k = {}, got {}", shape.k(), raw.k),
+            });
+        }
+        let fingerprint = parse_fingerprint(&raw.vk_fingerprint)?;
+        let i = &raw.public_inputs;
+        let below = |field: &'static str, value: u64, bound: u64| {
+            if value < bound {
+                Ok(value)
+            } else {
+                Err(EnvelopeError::Field {
+                    field,
+                    problem: format!("must be below {bound}, got {value}"),
+                })
+            }
+        };
+        let slots = assets.assets() as u64;
+        let instance = LiquidationInstance {
+            shape,
+            old_root: element("public_inputs.old_root", &i.old_root)?,
+            new_root: element("public_inputs.new_root", &i.new_root)?,
+            leaf: below("public_inputs.leaf", i.leaf, tree.capacity())?,
+            market_commitment: element("public_inputs.market_commitment", &i.market_commitment)?,
+            price_commitment: element("public_inputs.price_commitment", &i.price_commitment)?,
+            debt: below("public_inputs.debt_asset", i.debt_asset, slots)? as usize,
+            collateral: below("public_inputs.collateral_asset", i.collateral_asset, slots)?
+                as usize,
+            repay: match i.repay.as_str() {
+                "max" => u128::MAX,
+                text => amount("public_inputs.repay", text)?,
+            },
+            repaid: amount("public_inputs.repaid", &i.repaid)?,
+            seized: amount("public_inputs.seized", &i.seized)?,
+            to_liquidator: amount("public_inputs.to_liquidator", &i.to_liquidator)?,
+            fee: amount("public_inputs.fee", &i.fee)?,
+            liquidator: element("public_inputs.liquidator", &i.liquidator)?,
+        };
+        Ok(LiquidationProofEnvelope {
+            fingerprint,
+            instance,
+            proof: parse_proof(&raw.proof)?,
+        })
+    }
+
+    /// The envelope as pretty-printed JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let i = &self.instance;
+        let raw = RawLiquidationEnvelope {
+            format: LIQUIDATION_FORMAT.to_owned(),
+            shape: i.shape.assets.assets() as u64,
+            depth: u64::from(i.shape.tree.depth()),
+            k: u64::from(i.shape.k()),
+            vk_fingerprint: self.fingerprint.to_hex(),
+            public_inputs: RawLiquidationInputs {
+                old_root: field::to_hex(&i.old_root),
+                new_root: field::to_hex(&i.new_root),
+                leaf: i.leaf,
+                market_commitment: field::to_hex(&i.market_commitment),
+                price_commitment: field::to_hex(&i.price_commitment),
+                debt_asset: i.debt as u64,
+                collateral_asset: i.collateral as u64,
+                repay: if i.repay == u128::MAX {
+                    "max".to_owned()
+                } else {
+                    i.repay.to_string()
+                },
+                repaid: i.repaid.to_string(),
+                seized: i.seized.to_string(),
+                to_liquidator: i.to_liquidator.to_string(),
+                fee: i.fee.to_string(),
+                liquidator: field::to_hex(&i.liquidator),
+            },
+            proof: hex::encode(&self.proof),
+        };
+        let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
+        text.push('\n');
+        text
+    }
+}
+
 /// Any proof file this crate reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyEnvelope {
@@ -514,6 +728,8 @@ pub enum AnyEnvelope {
     Health(ProofEnvelope),
     /// A batch or membership proof against a state root.
     State(StateProofEnvelope),
+    /// A liquidation: a state transition from an old root to a new one.
+    Liquidation(LiquidationProofEnvelope),
 }
 
 impl AnyEnvelope {
@@ -524,6 +740,9 @@ impl AnyEnvelope {
                 StateProofEnvelope::from_json(bytes).map(AnyEnvelope::State)
             }
             FORMAT => ProofEnvelope::from_json(bytes).map(AnyEnvelope::Health),
+            LIQUIDATION_FORMAT => {
+                LiquidationProofEnvelope::from_json(bytes).map(AnyEnvelope::Liquidation)
+            }
             other => Err(EnvelopeError::Format {
                 found: other.to_owned(),
             }),

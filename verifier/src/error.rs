@@ -87,6 +87,21 @@ pub enum VerifyError {
         /// The envelope's root.
         found: String,
     },
+    /// The liquidation proof is bound to another liquidator.
+    #[error("liquidator: the proof is bound to liquidator {found}, not {expected}")]
+    LiquidatorMismatch {
+        /// The given liquidator.
+        expected: String,
+        /// The envelope's liquidator.
+        found: String,
+    },
+    /// A link of a chain of liquidation proofs is not checked because an earlier link failed:
+    /// its old root comes from a proof that did not verify.
+    #[error("chain: link {failed} failed, so this link's old root is unproven")]
+    BrokenChain {
+        /// Position of the first failing link.
+        failed: usize,
+    },
     /// Context was given that this kind of proof cannot be checked against (a root for a
     /// health proof, an account commitment for a state proof): it is refused, never ignored.
     #[error("{what}: {kind} has no {what} to check; it is checked against {instead}")]

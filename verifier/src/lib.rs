@@ -1,8 +1,9 @@
 //! # zkliq-verifier
 //!
 //! Checks zkliq proofs: that a private, committed account is healthy or liquidatable at a price
-//! round of a market, or that accounts at leaves of an operator's state tree are. Embed it in a
-//! keeper, a protocol node or an audit tool.
+//! round of a market, that accounts at leaves of an operator's state tree are, or that a
+//! liquidation moved exactly the amounts the market's rule allows and took the state from one
+//! root to the next. Embed it in a keeper, a protocol node or an audit tool.
 //!
 //! A proof is only meaningful *for* a market and a price round: anyone holding an account can
 //! prove "healthy" under a market they invent. So every verification takes the [`Round`] (the
@@ -25,6 +26,8 @@
 //!         v.round().market
 //!     ),
 //!     Verdict::State(v) => println!("{} claims against the given root", v.claims().len()),
+//!     Verdict::Liquidation(v) => println!("leaf {} liquidated: new root {}", v.leaf(),
+//!         zkliq_verifier::to_hex(&v.new_root())),
 //! }
 //! # Ok(())
 //! # }
@@ -41,14 +44,19 @@
 //!   [`Verifier::verify_health`]), it is that account's commitment;
 //! - for a state proof, the public root is the given root. A format-2 root commits to its
 //!   market, so the claims are about the accounts of that market's tree; a legacy format-1
-//!   root does not ([`StateVerdict::root_binds_market`]).
+//!   root does not ([`StateVerdict::root_binds_market`]);
+//! - for a liquidation proof, the old root is the given root (and the liquidator the given
+//!   one, if given: [`Context::liquidator`]); the account at the public leaf was liquidatable,
+//!   the public amounts are exactly the market's rule, and the new root is the old tree with
+//!   that leaf replaced by the account's new opening (nothing else changed).
 //!
 //! What it does **not** say: who the account belongs to (a commitment hides its opening); that
 //! the price round is the oracle's real one (compare it with your oracle); anything about
 //! leaves a state proof makes no claim about.
 //!
-//! Batch verification ([`Verifier::verify_health_batch`], [`Verifier::verify_state_batch`])
-//! checks many proofs about one context at once and names the failing ones. A structure-only
+//! Batch verification ([`Verifier::verify_health_batch`], [`Verifier::verify_state_batch`],
+//! [`Verifier::verify_liquidation_chain`]) checks many proofs about one context at once and
+//! names the failing ones. A structure-only
 //! check for tools exists under a name that says so: [`Verifier::verify_unbound`].
 //!
 //! No input bytes make the verifier panic; every failure is a [`VerifyError`].
@@ -65,14 +73,17 @@ mod verifier;
 
 pub use context::{Context, Freshness, Round, StateRoot};
 pub use envelope::{
-    AnyEnvelope, EnvelopeError, FORMAT, LEGACY_STATE_FORMAT, ProofEnvelope, STATE_FORMAT,
-    StateProofEnvelope,
+    AnyEnvelope, EnvelopeError, FORMAT, LEGACY_STATE_FORMAT, LIQUIDATION_FORMAT,
+    LiquidationProofEnvelope, ProofEnvelope, STATE_FORMAT, StateProofEnvelope,
 };
 pub use error::VerifyError;
-pub use verdict::{HealthVerdict, LeafClaim, RoundInfo, StateVerdict, Verdict};
+pub use verdict::{
+    HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict,
+};
 pub use verifier::{BatchReport, Unbound, Verifier};
 pub use zkliq_circuits::batch::{BatchInstance, BatchInstanceError, BatchShape, SlotClaim};
 pub use zkliq_circuits::field::{FieldHexError, from_hex, to_hex};
 pub use zkliq_circuits::health::instance::{ClaimParseError, InstanceError};
+pub use zkliq_circuits::liquidation::{LiquidationInstance, LiquidationShape};
 pub use zkliq_circuits::tree::{TreeFormat, TreeSpec};
 pub use zkliq_circuits::{Asset, Claim, Fp, InputError, Instance, Market, PriceRound, Shape};

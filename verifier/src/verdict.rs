@@ -155,6 +155,120 @@ impl StateVerdict {
     }
 }
 
+fn decimal<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+fn offer<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+    if *value == u128::MAX {
+        serializer.serialize_str("max")
+    } else {
+        serializer.collect_str(value)
+    }
+}
+
+/// A liquidation proof that verified against the given old root, market and round (and
+/// liquidator, if given): the account at [`LiquidationVerdict::leaf`] was liquidated by the
+/// market's rule, moving exactly these amounts, and the state's root became
+/// [`LiquidationVerdict::new_root`]. Amounts serialise as decimal strings of base units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LiquidationVerdict {
+    #[serde(serialize_with = "serialize_hex")]
+    pub(crate) old_root: Fp,
+    #[serde(serialize_with = "serialize_hex")]
+    pub(crate) new_root: Fp,
+    pub(crate) depth: u32,
+    pub(crate) leaf: u64,
+    pub(crate) shape: usize,
+    /// The debt asset's symbol.
+    pub(crate) debt: String,
+    /// The collateral asset's symbol.
+    pub(crate) collateral: String,
+    #[serde(serialize_with = "offer")]
+    pub(crate) repay: u128,
+    #[serde(serialize_with = "decimal")]
+    pub(crate) repaid: u128,
+    #[serde(serialize_with = "decimal")]
+    pub(crate) seized: u128,
+    #[serde(serialize_with = "decimal")]
+    pub(crate) to_liquidator: u128,
+    #[serde(serialize_with = "decimal")]
+    pub(crate) fee: u128,
+    #[serde(serialize_with = "serialize_hex")]
+    pub(crate) liquidator: Fp,
+    /// True if the caller gave a liquidator id and it matched.
+    pub(crate) liquidator_checked: bool,
+    #[serde(flatten)]
+    pub(crate) round: RoundInfo,
+}
+
+impl LiquidationVerdict {
+    /// The root before (equal to the one the caller gave).
+    pub fn old_root(&self) -> Fp {
+        self.old_root
+    }
+
+    /// The root after: the same tree with the liquidated account's new opening at its leaf.
+    pub fn new_root(&self) -> Fp {
+        self.new_root
+    }
+
+    /// The tree depth.
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// The liquidated account's leaf.
+    pub fn leaf(&self) -> u64 {
+        self.leaf
+    }
+
+    /// The symbols of the debt asset repaid and the collateral asset seized.
+    pub fn assets(&self) -> (&str, &str) {
+        (&self.debt, &self.collateral)
+    }
+
+    /// The repay offered (`u128::MAX` for "max"), base units of the debt asset.
+    pub fn repay(&self) -> u128 {
+        self.repay
+    }
+
+    /// Debt repaid, base units of the debt asset.
+    pub fn repaid(&self) -> u128 {
+        self.repaid
+    }
+
+    /// Collateral seized, base units of the collateral asset.
+    pub fn seized(&self) -> u128 {
+        self.seized
+    }
+
+    /// Collateral to the liquidator (`seized − fee`).
+    pub fn to_liquidator(&self) -> u128 {
+        self.to_liquidator
+    }
+
+    /// Collateral to the protocol.
+    pub fn fee(&self) -> u128 {
+        self.fee
+    }
+
+    /// The liquidator the proof is bound to.
+    pub fn liquidator(&self) -> Fp {
+        self.liquidator
+    }
+
+    /// True if the verification compared the liquidator with one the caller gave.
+    pub fn liquidator_checked(&self) -> bool {
+        self.liquidator_checked
+    }
+
+    /// The market and round the verdict is about.
+    pub fn round(&self) -> &RoundInfo {
+        &self.round
+    }
+}
+
 /// A verdict about a proof of any kind ([`crate::Verifier::verify`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -163,4 +277,6 @@ pub enum Verdict {
     Health(HealthVerdict),
     /// A state (batch or membership) proof.
     State(StateVerdict),
+    /// A liquidation proof.
+    Liquidation(LiquidationVerdict),
 }

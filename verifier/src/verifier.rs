@@ -11,9 +11,11 @@ use zkliq_circuits::proof::{self, VerifyError as ProofError};
 use zkliq_circuits::tree::TreeFormat;
 
 use crate::context::{Context, Round, StateRoot};
-use crate::envelope::{AnyEnvelope, ProofEnvelope, StateProofEnvelope};
+use crate::envelope::{AnyEnvelope, LiquidationProofEnvelope, ProofEnvelope, StateProofEnvelope};
 use crate::error::VerifyError;
-use crate::verdict::{HealthVerdict, LeafClaim, RoundInfo, StateVerdict, Verdict};
+use crate::verdict::{
+    HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict,
+};
 
 /// Verifies zkliq proofs. Build one and reuse it: parameters and keys are derived on first use
 /// of each circuit (tens of milliseconds for health proofs, seconds for large batches) and kept.
@@ -140,6 +142,57 @@ fn state_verdict(
     })
 }
 
+/// The context checks of a liquidation proof; the verdict it yields if the proof also
+/// verifies.
+fn liquidation_verdict(
+    envelope: &LiquidationProofEnvelope,
+    round: &Round,
+    old_root: StateRoot,
+    liquidator: Option<Fp>,
+) -> Result<LiquidationVerdict, VerifyError> {
+    let i = &envelope.instance;
+    let shape = i.shape;
+    if shape.tree.depth() != old_root.depth {
+        return Err(VerifyError::DepthMismatch {
+            expected: old_root.depth,
+            found: shape.tree.depth(),
+        });
+    }
+    check_round(shape.assets, i.market_commitment, i.price_commitment, round)?;
+    check_root(old_root.root, i.old_root)?;
+    if let Some(expected) = liquidator.filter(|l| *l != i.liquidator) {
+        return Err(VerifyError::LiquidatorMismatch {
+            expected: field::to_hex(&expected),
+            found: field::to_hex(&i.liquidator),
+        });
+    }
+    // The market matched the proof's shape, so both indices name one of its assets.
+    let symbol = |index: usize| {
+        round
+            .market()
+            .assets()
+            .get(index)
+            .map_or_else(|| format!("#{index}"), |a| a.symbol.clone())
+    };
+    Ok(LiquidationVerdict {
+        old_root: i.old_root,
+        new_root: i.new_root,
+        depth: shape.tree.depth(),
+        leaf: i.leaf,
+        shape: shape.assets.assets(),
+        debt: symbol(i.debt),
+        collateral: symbol(i.collateral),
+        repay: i.repay,
+        repaid: i.repaid,
+        seized: i.seized,
+        to_liquidator: i.to_liquidator,
+        fee: i.fee,
+        liquidator: i.liquidator,
+        liquidator_checked: liquidator.is_some(),
+        round: RoundInfo::new(round),
+    })
+}
+
 /// The outcome of verifying many proofs at once: one result per proof, in input order.
 #[derive(Debug)]
 pub struct BatchReport<T> {
@@ -200,6 +253,38 @@ impl Item for StateProofEnvelope {
     }
 }
 
+impl Item for LiquidationProofEnvelope {
+    fn circuit(&self) -> CircuitShape {
+        CircuitShape::Liquidation(self.instance.shape)
+    }
+    fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+    fn proof(&self) -> &[u8] {
+        &self.proof
+    }
+    fn column(&self) -> Vec<Fp> {
+        self.instance.to_column()
+    }
+}
+
+/// Refuses context that does not apply to a proof of `kind`.
+fn refuse(
+    given: bool,
+    what: &'static str,
+    kind: &'static str,
+    instead: &'static str,
+) -> Result<(), VerifyError> {
+    if given {
+        return Err(VerifyError::UnusedContext {
+            what,
+            kind,
+            instead,
+        });
+    }
+    Ok(())
+}
+
 impl Verifier {
     /// A verifier that derives parameters in memory (about 0.2 s per `k` on first use, more for
     /// the large `k` of big batches).
@@ -238,35 +323,40 @@ impl Verifier {
     }
 
     /// Verifies a proof file of any kind against `context`: a health proof against its round
-    /// (and account commitment, if given), a state proof against its round and root (required).
-    /// Never panics, whatever the bytes.
+    /// (and account commitment, if given), a state proof against its round and root (required),
+    /// a liquidation proof against its round and old root (required) and liquidator (if
+    /// given). Never panics, whatever the bytes.
     pub fn verify(&self, bytes: &[u8], context: &Context<'_>) -> Result<Verdict, VerifyError> {
+        let account = context.account.is_some();
+        let liquidator = context.liquidator.is_some();
         match AnyEnvelope::from_json(bytes)? {
             AnyEnvelope::Health(e) => {
-                if context.root.is_some() {
-                    return Err(VerifyError::UnusedContext {
-                        what: "root",
-                        kind: "a health proof",
-                        instead: "an account commitment",
-                    });
-                }
+                let kind = "a health proof";
+                let instead = "an account commitment";
+                refuse(context.root.is_some(), "root", kind, instead)?;
+                refuse(liquidator, "liquidator", kind, instead)?;
                 self.verify_health(&e, context.round, context.account)
                     .map(Verdict::Health)
             }
             AnyEnvelope::State(e) => {
-                if context.account.is_some() {
-                    return Err(VerifyError::UnusedContext {
-                        what: "account commitment",
-                        kind: "a state proof",
-                        instead: "a state root",
-                    });
-                }
-                let root = context.root.ok_or(VerifyError::MissingContext {
-                    what: "root",
-                    kind: "a state proof",
-                })?;
+                let (kind, instead) = ("a state proof", "a state root");
+                refuse(account, "account commitment", kind, instead)?;
+                refuse(liquidator, "liquidator", kind, instead)?;
+                let root = context
+                    .root
+                    .ok_or(VerifyError::MissingContext { what: "root", kind })?;
                 self.verify_state(&e, context.round, root)
                     .map(Verdict::State)
+            }
+            AnyEnvelope::Liquidation(e) => {
+                let kind = "a liquidation proof";
+                let instead = "the old state root and a liquidator";
+                refuse(account, "account commitment", kind, instead)?;
+                let root = context
+                    .root
+                    .ok_or(VerifyError::MissingContext { what: "root", kind })?;
+                self.verify_liquidation(&e, context.round, root, context.liquidator)
+                    .map(Verdict::Liquidation)
             }
         }
     }
@@ -311,6 +401,57 @@ impl Verifier {
         Ok(verdict)
     }
 
+    /// Verifies a liquidation proof that starts from the published `old_root`, at `round`, and
+    /// if `liquidator` is given, that it is bound to that liquidator. The verdict names the
+    /// new root and the amounts.
+    pub fn verify_liquidation(
+        &self,
+        envelope: &LiquidationProofEnvelope,
+        round: &Round,
+        old_root: impl Into<StateRoot>,
+        liquidator: Option<Fp>,
+    ) -> Result<LiquidationVerdict, VerifyError> {
+        let verdict = liquidation_verdict(envelope, round, old_root.into(), liquidator)?;
+        self.check_proof(envelope)?;
+        Ok(verdict)
+    }
+
+    /// Verifies a chain of liquidation proofs at once (halo2's batch verifier): the first
+    /// starts from `from`, each next one from the new root of the one before, all at `round`
+    /// (and bound to `liquidator`, if given). A missing, reordered or altered link fails at its
+    /// position, and every later link fails with [`VerifyError::BrokenChain`]. The final root
+    /// is the last verdict's [`LiquidationVerdict::new_root`] when
+    /// [`BatchReport::all_valid`].
+    ///
+    /// No input bytes can make this panic (see [`Verifier::verify_health_batch`] on the RNG).
+    pub fn verify_liquidation_chain(
+        &self,
+        envelopes: &[LiquidationProofEnvelope],
+        round: &Round,
+        from: impl Into<StateRoot>,
+        liquidator: Option<Fp>,
+    ) -> BatchReport<LiquidationVerdict> {
+        let from = from.into();
+        let mut report = self.verify_many(envelopes, |i, e| {
+            let root = match i {
+                0 => from,
+                _ => StateRoot {
+                    root: envelopes[i - 1].instance.new_root,
+                    depth: from.depth,
+                },
+            };
+            liquidation_verdict(e, round, root, liquidator)
+        });
+        if let Some(failed) = report.results.iter().position(Result::is_err) {
+            for result in &mut report.results[failed + 1..] {
+                if result.is_ok() {
+                    *result = Err(VerifyError::BrokenChain { failed });
+                }
+            }
+        }
+        report
+    }
+
     /// Checks only that the proof verifies against the public inputs it carries, *not* what
     /// they are about. For tools that inspect proofs; a verdict needs [`Verifier::verify`].
     pub fn verify_unbound(&self, bytes: &[u8]) -> Result<Unbound, VerifyError> {
@@ -318,6 +459,7 @@ impl Verifier {
         match &envelope {
             AnyEnvelope::Health(e) => self.check_proof(e)?,
             AnyEnvelope::State(e) => self.check_proof(e)?,
+            AnyEnvelope::Liquidation(e) => self.check_proof(e)?,
         }
         Ok(Unbound { envelope })
     }
@@ -360,7 +502,7 @@ impl Verifier {
         envelopes: &[ProofEnvelope],
         round: &Round,
     ) -> BatchReport<HealthVerdict> {
-        self.verify_many(envelopes, |e| health_verdict(e, round, None))
+        self.verify_many(envelopes, |_, e| health_verdict(e, round, None))
     }
 
     /// [`Verifier::verify_health_batch`] for state proofs against one published `root`.
@@ -371,13 +513,13 @@ impl Verifier {
         root: impl Into<StateRoot>,
     ) -> BatchReport<StateVerdict> {
         let root = root.into();
-        self.verify_many(envelopes, |e| state_verdict(e, round, root))
+        self.verify_many(envelopes, |_, e| state_verdict(e, round, root))
     }
 
     fn verify_many<E: Item, V>(
         &self,
         envelopes: &[E],
-        verdict: impl Fn(&E) -> Result<V, VerifyError>,
+        verdict: impl Fn(usize, &E) -> Result<V, VerifyError>,
     ) -> BatchReport<V> {
         let mut results: Vec<Option<Result<V, VerifyError>>> =
             envelopes.iter().map(|_| None).collect();
@@ -390,7 +532,7 @@ impl Verifier {
         );
         let mut groups: Vec<Group> = Vec::new();
         for (i, envelope) in envelopes.iter().enumerate() {
-            match verdict(envelope).and_then(|v| self.precheck(envelope).map(|pk| (v, pk))) {
+            match verdict(i, envelope).and_then(|v| self.precheck(envelope).map(|pk| (v, pk))) {
                 Err(e) => results[i] = Some(Err(e)),
                 Ok((v, (params, key))) => {
                     pending[i] = Some(v);

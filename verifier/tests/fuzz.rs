@@ -1,7 +1,8 @@
 //! Mutation fuzzing of the verifier library: seeded mutations of real proof files (bit flips,
 //! truncation, extension, swapped public inputs, edited fields, random JSON, deep nesting,
-//! non-UTF-8 bytes). Over every case: no panic, and no mutation is accepted unless it parses
-//! to exactly the original envelope (whitespace, letter case of hex digits).
+//! non-UTF-8 bytes) of a health, two state and a liquidation proof. Over every case: no panic,
+//! and no mutation is accepted unless it parses to exactly the original envelope (whitespace,
+//! letter case of hex digits).
 //!
 //! CI runs `ZKLIQ_FUZZ_CASES` cases (default 3000); set it higher to fuzz longer.
 
@@ -35,21 +36,34 @@ fn subjects() -> Vec<Subject> {
         let text = std::fs::read_to_string(fixtures.join(rel)).unwrap();
         Some(from_hex(text.trim()).unwrap())
     };
+    let liquidation_round = Round::from_files(
+        fixtures.join("markets/aave-v3-4-liquidation.json"),
+        fixtures.join("prices/aave-v3-4-crash.json"),
+    )
+    .unwrap();
     [
-        ("health", "proofs/aave-leveraged-crash.proof.json", None),
+        ("health", "proofs/aave-leveraged-crash.proof.json", None, &round),
         (
             "state format 2",
             "proofs/state-batch-8.proof.json",
             root("proofs/state-root.txt"),
+            &round,
         ),
         (
             "state format 1",
             "proofs/v1/state-member.proof.json",
             root("proofs/v1/state-root.txt"),
+            &round,
+        ),
+        (
+            "liquidation",
+            "proofs/liquidation-1.proof.json",
+            root("proofs/liquidation-root.txt"),
+            &liquidation_round,
         ),
     ]
     .into_iter()
-    .map(|(name, rel, root)| {
+    .map(|(name, rel, root, round)| {
         let bytes = std::fs::read(fixtures.join(rel)).unwrap();
         Subject {
             name,

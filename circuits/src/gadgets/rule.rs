@@ -5,65 +5,34 @@
 //! `A_lo, A_hi, D_lo, D_hi` and threshold `T`; the selected debt limbs `Dd_lo, Dd_hi` and
 //! collateral limbs `C_lo, C_hi` (`Dd = Dd_lo + 2^64·Dd_hi`, `C = C_lo + 2^64·C_hi`); the selected
 //! prices, scales, weight and bonus `p_d, s_d, p_c, s_c, w_c, LB`; the rules `CF, H, f`. Every
-//! other cell is the prover's, fixed by the gates below and by the range checks the chip lists
+//! other cell is the prover's, fixed by the equations below and by the range checks the chip lists
 //! ([`RuleCells::range_checks`], widths in [`crate::bounds`]). A floor is a quotient with a
 //! remainder below the divisor (`r + r' = divisor - 1`, both range-checked), a ceiling the same
 //! with the remainder on the other side, a minimum or a comparison a boolean with a signed
 //! verdict value whose range check fails when the boolean lies. `docs/STATEMENT.md` gives the
 //! bound of every product: none reaches the field modulus.
 //!
-//! All gates act on columns `a0..a3` of one region, `liquidation rule`; `B = 2^64`.
+//! Every equation is one row of the general [`arith`](super::arith) gate, in a region named
+//! after the equation (so the MockProver names the equation that fails); `B = 2^64`. In order:
 //!
-//! | rows | a0 | a1 | a2 | a3 | gate |
-//! |------|----|----|----|----|------|
-//! | 0–2 | `A_lo A_hi D_lo D_hi` / `T H carry rr` / `y deep` | | | | `deep` |
-//! | 3–4 | `Dd_lo Dd_hi CF m_cf` / `r2 r2c deep max_debt` | | | | `close factor` |
-//! | 5–6 | `repay max_debt lt a` / `y_lt a_minus_1` | | | | `amount` |
-//! | 7–8 | `C_lo C_hi LB X` / `r4 r4c` | | | | `cap threshold` |
-//! | 9–10 | `p_d s_d E_d a` / `p_c s_c D_c N` | | | | `units` |
-//! | 11–12 | `N X D_c cap` / `y_lo y_hi` | | | | `capped` |
-//! | 13–14 | `Q D_c r1 N` / `r1c cap q_room X` | | | | `base` |
-//! | 15–16 | `Q LB M2 r5` / `r5c` | | | | `max collateral` |
-//! | 17–19 | `E_d LB V D_c` / `C_lo C_hi rp_lo rp_hi` / `r6 r6c k cap` | | | | `capped repaid` |
-//! | 20–22 | `cap C_lo C_hi M2` / `seized rp_lo rp_hi a` / `repaid` | | | | `amounts` |
-//! | 23–25 | `seized LB B0 r7` / `r7c bonus f fee` / `r8 r8c to_liquidator` | | | | `bonus and fee` |
-//! | 26–30 | `CF H f LB` / `cf_room h_room f_room lb_room` / `w_c w_room C_lo C_hi` / `c_room s_d s16_d s_c` / `s16_c` | | | | `preconditions` |
+//! | equations | what they prove |
+//! |-----------|-----------------|
+//! | `H·T`, `deep low difference`, `deep low half`, `deep high difference`, `deep difference`, `deep is boolean`, `deep verdict` | `deep = [10000·lhs <= H·rhs]`: the health verdict's two-limb argument with `H·T` in place of `T` and 10000 in place of 1 (carry offset `2^176`) |
+//! | `debt`, `close factor`, `close factor remainder`, `max debt` | `Dd = Dd_lo + B·Dd_hi`; `m_cf·10000 + r2 = Dd·CF`, `r2 + r2c = 9999`; `max_debt = deep ? Dd : m_cf` |
+//! | `lt is boolean`, `repay room`, `min comparison`, `min`, `positive amount` | `lt = [repay < max_debt]` from the sign of `max_debt − repay − 1`; `a = lt ? repay : max_debt`; `a − 1 >= 0` |
+//! | `collateral`, `cap threshold`, `cap threshold remainder` | `C = C_lo + B·C_hi`; `X·LB − r4 = 10000·(C + 1)`, `r4 + r4c = LB − 1`: `X = ceil(10000·(C + 1)/LB)`, the least `base` with `floor(base·LB/10000) > C` |
+//! | `debt unit`, `collateral unit`, `debt value` | `E_d = p_d·s_d`, `D_c = p_c·s_c`, `N = a·E_d` |
+//! | `cap is boolean`, `cap difference`, `capped` | `(2·cap − 1)·(N − X·D_c) + cap − 1 = y_lo + 2^128·y_hi`: `cap = [N >= X·D_c] = [max_coll > C]` |
+//! | `base`, `quotient`, `base remainder`, `below the cap threshold` | uncapped: `Q·D_c + r1 = N` (only when `cap = 0`), `r1 + r1c = D_c − 1`, `Q <= X − 1` |
+//! | `max collateral`, `max collateral remainder` | `M2·10000 + r5 = Q·LB`, `r5 + r5c = 9999` |
+//! | `divisor`, `repaid remainder`, `repaid low product`, `repaid high product`, `collateral low value`, `collateral high value`, `low limb difference`, `high limb difference`, `low limb`, `high limb` | capped: `rp·V − r6 = 10000·C·D_c` with `V = E_d·LB`, `r6 <= V − 1`, in 64-bit limbs of `rp` and `C` joined by the carry `k` (offset `2^144`): `rp = ceil(10000·C·D_c / V)` |
+//! | `seized`, `repaid capped`, `repaid` | `seized = cap ? C : M2`; `repaid = cap ? rp_lo + B·rp_hi : a` |
+//! | `bonus floor`, `bonus remainder`, `bonus`, `fee ceil`, `fee remainder`, `to liquidator` | `B0·LB + r7 = 10000·seized`, `r7 <= LB − 1`, `bonus = seized − B0`; `fee·10000 − r8 = bonus·f`, `r8 <= 9999`; `to_liquidator = seized − fee` |
+//! | `close factor at most 10000`, `full-close bound at most 10000`, `fee at most 10000`, `bonus at least 10000`, `weight at least 1`, `collateral at least 1`, `debt scale below 2^60`, `collateral scale below 2^60` | the parameters within their bounds (a range-checked room each), the collateral asset counts and is held, the selected scales below `2^60` (`16·s` below `2^64`) |
 //!
-//! Gates (each constraint named as listed):
-//! - `deep`: `deep is boolean`; `low half`: `H·T·D_lo − 10000·A_lo = B·(carry − 2^176) + rr`;
-//!   `verdict`: `y = (2·deep − 1)·(H·T·D_hi − 10000·A_hi + carry − 2^176) + deep − 1`. So
-//!   `deep = 1` iff `10000·lhs <= H·rhs` (the health verdict's argument, with `H·T` and 10000).
-//! - `close factor`: `floor`: `m_cf·10000 + r2 = Dd·CF`; `remainder below 10000`: `r2 + r2c =
-//!   9999`; `max debt`: `max_debt = deep·Dd + (1 − deep)·m_cf`.
-//! - `amount`: `lt is boolean`; `comparison`: `y_lt = (2·lt − 1)·(max_debt − repay − 1) + lt −
-//!   1`; `min`: `a = lt·repay + (1 − lt)·max_debt`; `positive`: `a_minus_1 = a − 1`.
-//! - `cap threshold`: `ceil`: `X·LB − r4 = 10000·(C + 1)`; `remainder below the bonus`: `r4 +
-//!   r4c = LB − 1`. `X = ceil(10000·(C + 1)/LB)` is the least `base` that makes
-//!   `floor(base·LB/10000) > C`.
-//! - `units`: `debt unit`: `E_d = p_d·s_d`; `collateral unit`: `D_c = p_c·s_c`; `debt value`:
-//!   `N = a·E_d`.
-//! - `capped`: `cap is boolean`; `comparison`: `(2·cap − 1)·(N − X·D_c) + cap − 1 = y_lo +
-//!   2^128·y_hi`. So `cap = 1` iff `N >= X·D_c` iff `base >= X` iff `max_coll > C`.
-//! - `base`: `quotient`: `(1 − cap)·(Q·D_c + r1 − N) = 0`; `remainder below the unit`: `r1 +
-//!   r1c = D_c − 1`; `below the cap threshold`: `q_room = X − 1 − Q`. Uncapped, `Q = base`.
-//! - `max collateral`: `floor`: `M2·10000 + r5 = Q·LB`; `remainder below 10000`: `r5 + r5c =
-//!   9999`.
-//! - `capped repaid`: `divisor`: `V = E_d·LB`; `remainder below the divisor`: `r6 + r6c = V − 1`;
-//!   `low limb`: `cap·(rp_lo·V − r6 − 10000·C_lo·D_c − B·(k − 2^144)) = 0`; `high limb`:
-//!   `cap·(rp_hi·V − 10000·C_hi·D_c + (k − 2^144)) = 0`. Capped, `rp = rp_lo + B·rp_hi =
-//!   ceil(C·D_c·10000 / V)`: the two limb equations with the carry `k` are
-//!   `rp·V − r6 = 10000·C·D_c` over the integers.
-//! - `amounts`: `seized`: `seized = cap·C + (1 − cap)·M2`; `repaid`: `repaid = cap·rp + (1 −
-//!   cap)·a`.
-//! - `bonus and fee`: `bonus floor`: `B0·LB + r7 = 10000·seized`; `remainder below the bonus`:
-//!   `r7 + r7c = LB − 1`; `bonus`: `bonus = seized − B0`; `fee ceil`: `fee·10000 − r8 =
-//!   bonus·f`; `remainder below 10000`: `r8 + r8c = 9999`; `to liquidator`: `to_liquidator =
-//!   seized − fee`.
-//! - `preconditions`: `close factor at most 10000`: `cf_room = 10000 − CF`; `full-close bound at
-//!   most 10000`: `h_room = 10000 − H`; `fee at most 10000`: `f_room = 10000 − f`; `bonus at
-//!   least 10000`: `lb_room = LB − 10000`; `weight at least 1`: `w_room = w_c − 1`;
-//!   `collateral at least 1`: `c_room = C − 1`; `debt scale below 2^60`: `s16_d = 16·s_d`;
-//!   `collateral scale below 2^60`: `s16_c = 16·s_c` (each room and `s16` range-checked).
+//! A boolean is `x·x − x = 0` with the second factor the same cell repeated; a comparison's
+//! verdict is `y = (2·b − 1)·x + b − 1`, which is range-checked and so in range exactly when
+//! `b = [x >= 0]`.
 
 use ff::Field;
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
@@ -78,9 +47,9 @@ use crate::bounds::{
 };
 use crate::field::{Fp, pow2};
 
-/// The prover's values of every cell of the rule region that is not an input.
+/// The prover's values of every cell of the rule's equations that is not an input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[allow(missing_docs)] // Each field is the cell of the same name in the module's layout table.
+#[allow(missing_docs)] // Each field is the value of the same name in the module's equations.
 pub struct RuleWitness {
     pub deep_carry: Fp,
     pub deep_remainder: Fp,

@@ -4,6 +4,7 @@ mod commit;
 mod demo;
 mod health;
 mod keeper;
+mod liquidate;
 mod new_account;
 mod prove;
 mod state;
@@ -17,6 +18,7 @@ use zkliq_circuits::Claim;
 pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Health(args) => health::run(args),
+        Command::Quote(args) => liquidate::run_quote(args),
         Command::Prove(args) => prove::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Commit(args) => commit::run(args),

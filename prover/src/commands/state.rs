@@ -115,6 +115,8 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
             say!("{out:#}");
             Ok(())
         }
+        StateCommand::Liquidate(args) => super::liquidate::run_liquidate(args),
+        StateCommand::Log { state, json } => super::liquidate::run_log(&state, json),
         StateCommand::Prove {
             state,
             prices,

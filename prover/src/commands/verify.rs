@@ -1,5 +1,5 @@
-//! `zkliq verify`: check a proof file against the market, price round (and account commitment
-//! or state root) it must be about. Exit 0 only when everything the proof claims was checked
+//! `zkliq verify`: check a proof file against the market, price round (and account commitment,
+//! state root, or old root and liquidator) it must be about. Exit 0 only when everything the proof claims was checked
 //! against what the user gave. With `--json` every outcome, errors included, is one JSON object
 //! on standard output.
 
@@ -7,7 +7,8 @@ use anyhow::anyhow;
 use serde_json::json;
 use zkliq_circuits::field;
 use zkliq_verifier::{
-    AnyEnvelope, HealthVerdict, Round, StateRoot, StateVerdict, Verdict, Verifier, VerifyError,
+    AnyEnvelope, HealthVerdict, LiquidationVerdict, Round, StateRoot, StateVerdict, Verdict,
+    Verifier, VerifyError,
 };
 
 use crate::cli::VerifyArgs;
@@ -62,6 +63,21 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
                 "--root is required: {path} is a state proof, valid only against the state root it names; pass the root the operator published"
             )));
         }
+        AnyEnvelope::Health(_) | AnyEnvelope::State(_) if args.liquidator.is_some() => {
+            return Err(bad_input(anyhow!(
+                "--liquidator: {path} is not a liquidation proof; it has no liquidator to check"
+            )));
+        }
+        AnyEnvelope::Liquidation(_) if args.account_commitment.is_some() => {
+            return Err(bad_input(anyhow!(
+                "--account-commitment: {path} is a liquidation proof about a leaf of a state root; check it with --root (the root before the liquidation)"
+            )));
+        }
+        AnyEnvelope::Liquidation(_) if args.root.is_none() => {
+            return Err(bad_input(anyhow!(
+                "--root is required: {path} is a liquidation proof, valid only from the state root it starts at; pass the root before the liquidation"
+            )));
+        }
         _ => {}
     }
     let market = files::market(market_path)?;
@@ -79,6 +95,11 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
             .transpose()
     };
     let account = hex("--account-commitment", &args.account_commitment)?;
+    let liquidator = args
+        .liquidator
+        .as_deref()
+        .map(|t| field::id_from_hex(t).map_err(|e| bad_input(anyhow!("--liquidator: {e}"))))
+        .transpose()?;
     let root = hex("--root", &args.root)?.map(|root| {
         let root = StateRoot::new(root);
         match args.depth {
@@ -95,6 +116,7 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
     let k = match &envelope {
         AnyEnvelope::Health(e) => e.shape.k(),
         AnyEnvelope::State(e) => e.shape.k(),
+        AnyEnvelope::Liquidation(e) => e.shape().k(),
     };
     let slow = !setup::params_store(params_dir).is_cached(k);
     let outcome = setup::with_spinner(
@@ -107,9 +129,16 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
             (AnyEnvelope::State(e), Some(root)) => {
                 verifier.verify_state(e, &round, root).map(Verdict::State)
             }
+            (AnyEnvelope::Liquidation(e), Some(root)) => verifier
+                .verify_liquidation(e, &round, root, liquidator)
+                .map(Verdict::Liquidation),
             (AnyEnvelope::State(_), None) => Err(VerifyError::MissingContext {
                 what: "root",
                 kind: "a state proof",
+            }),
+            (AnyEnvelope::Liquidation(_), None) => Err(VerifyError::MissingContext {
+                what: "root",
+                kind: "a liquidation proof",
             }),
         },
     );
@@ -124,6 +153,7 @@ fn report(verdict: &Verdict) -> String {
     match verdict {
         Verdict::Health(v) => report_health(v),
         Verdict::State(v) => report_state(v),
+        Verdict::Liquidation(v) => report_liquidation(v),
     }
 }
 
@@ -179,4 +209,36 @@ fn report_state(v: &StateVerdict) -> String {
         );
     }
     lines.join("\n")
+}
+
+fn report_liquidation(v: &LiquidationVerdict) -> String {
+    let (debt, collateral) = v.assets();
+    let liquidator = if v.liquidator_checked() {
+        "matches the given --liquidator"
+    } else {
+        "the liquidator the proof is bound to; pass --liquidator to require it"
+    };
+    let repay = match v.repay() {
+        u128::MAX => "max".to_owned(),
+        amount => amount.to_string(),
+    };
+    [
+        format!(
+            "valid: leaf {} liquidated by the market's rule: repaid {} {debt} (offered {repay}), seized {} {collateral} ({} to the liquidator, {} fee)",
+            v.leaf(),
+            v.repaid(),
+            v.seized(),
+            v.to_liquidator(),
+            v.fee()
+        ),
+        format!(
+            "state root {} (the given --root, depth {}) -> new root {}",
+            field::to_hex(&v.old_root()),
+            v.depth(),
+            field::to_hex(&v.new_root())
+        ),
+        format!("liquidator {} ({liquidator})", field::to_hex(&v.liquidator())),
+        round_line(v.round()),
+    ]
+    .join("\n")
 }

@@ -1,0 +1,368 @@
+//! `zkliq quote` and `zkliq state liquidate`: a liquidation by the market's rule, in the clear
+//! or proven as a state transition; `zkliq state log`: the chain of roots.
+
+use std::path::Path;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use anyhow::anyhow;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use zkliq_circuits::field;
+use zkliq_circuits::liquidation::{
+    LiquidationShape, LiquidationWitness, Quote, Refusal, Repay, Request, quote,
+};
+use zkliq_circuits::proof;
+use zkliq_circuits::{Account, Fp, Market, PriceRound};
+use zkliq_state::{LiquidationRecord, TransitionKind};
+use zkliq_verifier::LiquidationProofEnvelope;
+
+use super::ms;
+use super::state::{open, state_failure};
+use crate::cli::{LiquidateArgs, LiquidationChoice, QuoteArgs};
+use crate::failure::{Failure, bad_input, internal, rejected};
+use crate::files::Visibility;
+use crate::output::say;
+use crate::{files, setup};
+
+/// The request `choice` names in `market`.
+fn request(market: &Market, choice: &LiquidationChoice) -> Result<Request, Failure> {
+    let asset = |flag: &str, symbol: &str| {
+        market.position(symbol).ok_or_else(|| {
+            let symbols: Vec<&str> = market.assets().iter().map(|a| a.symbol.as_str()).collect();
+            bad_input(anyhow!(
+                "{flag}: market {:?} has no asset {:?} (its assets: {})",
+                market.name(),
+                zkliq_circuits::inputs::shorten(symbol),
+                symbols.join(", ")
+            ))
+        })
+    };
+    Ok(Request {
+        debt: asset("--debt", &choice.debt)?,
+        collateral: asset("--collateral", &choice.collateral)?,
+        repay: choice
+            .repay
+            .parse::<Repay>()
+            .map_err(|e| bad_input(anyhow!("--repay: {e}")))?,
+    })
+}
+
+/// The rule's quote, or the refusal as a failure (exit 1) naming the reason.
+fn quote_or_refuse(
+    market: &Market,
+    prices: &PriceRound,
+    account: &Account,
+    request: Request,
+    json: bool,
+    after: &str,
+) -> Result<Quote, Failure> {
+    match quote(market, prices, account, request) {
+        Ok(q) => Ok(q),
+        Err(Refusal::NoRules) => Err(bad_input(anyhow!(
+            "market {:?} has no liquidation rules (a \"liquidation\" section): nothing can be liquidated by it",
+            market.name()
+        ))),
+        Err(refusal) => {
+            if json {
+                say!("{:#}", json!({"result": "refused", "reason": refusal.to_string()}));
+            }
+            Err(rejected(anyhow!("refused: {refusal}{after}")))
+        }
+    }
+}
+
+/// Non-zero balances by symbol, as the vectors and account files write them.
+fn balances(market: &Market, amounts: &[u128]) -> Value {
+    let mut map = Map::new();
+    for (asset, amount) in market.assets().iter().zip(amounts) {
+        if *amount != 0 {
+            map.insert(asset.symbol.clone(), Value::String(amount.to_string()));
+        }
+    }
+    Value::Object(map)
+}
+
+/// The JSON of a quote (the contract: amounts as decimal strings).
+fn quote_json(market: &Market, request: Request, q: &Quote) -> Value {
+    json!({
+        "result": "ok",
+        "debt": market.assets()[request.debt].symbol,
+        "collateral": market.assets()[request.collateral].symbol,
+        "repay": request.repay.to_string(),
+        "repaid": q.repaid.to_string(),
+        "seized": q.seized.to_string(),
+        "to_liquidator": q.to_liquidator.to_string(),
+        "fee": q.fee.to_string(),
+        "deep": q.deep,
+        "capped": q.capped,
+        "max_debt": q.max_debt.to_string(),
+        "bonus": q.bonus.to_string(),
+        "new_collateral": balances(market, &q.new_collateral),
+        "new_debt": balances(market, &q.new_debt),
+    })
+}
+
+/// The quote in words.
+fn quote_text(market: &Market, request: Request, q: &Quote) -> Vec<String> {
+    let rules = market.liquidation().expect("quoted, so the market has rules");
+    let (d, c) = (
+        &market.assets()[request.debt].symbol,
+        &market.assets()[request.collateral].symbol,
+    );
+    let close = if q.deep {
+        format!(
+            "100% of the debt (health factor at most {} bps)",
+            rules.full_close_factor_below_bps
+        )
+    } else {
+        format!("{} bps of the debt", rules.close_factor_bps)
+    };
+    let seized = if q.capped {
+        format!("{} {c} (all of it: the collateral ran out first)", q.seized)
+    } else {
+        format!("{} {c}", q.seized)
+    };
+    vec![
+        format!("repay offered   {} {d}", request.repay),
+        format!("close factor    {close}: at most {} {d}", q.max_debt),
+        format!("repaid          {} {d}", q.repaid),
+        format!("seized          {seized}"),
+        format!("to liquidator   {} {c}", q.to_liquidator),
+        format!("protocol fee    {} {c} (of a bonus of {})", q.fee, q.bonus),
+    ]
+}
+
+/// `zkliq quote`.
+pub fn run_quote(args: QuoteArgs) -> Result<(), Failure> {
+    let market = files::market(&args.inputs.market)?;
+    let prices = files::prices(&args.inputs.prices, &market)?;
+    let account = files::account(&args.inputs.account, &market)?;
+    let request = request(&market, &args.choice)?;
+    let q = quote_or_refuse(&market, &prices, &account, request, args.json, "")?;
+    if args.json {
+        let mut out = quote_json(&market, request, &q);
+        out["market"] = json!(market.name());
+        out["round"] = json!(prices.round());
+        say!("{out:#}");
+    } else {
+        say!(
+            "market          {} at price round {}",
+            market.name(),
+            prices.round()
+        );
+        for line in quote_text(&market, request, &q) {
+            say!("{line}");
+        }
+        say!(
+            "afterwards      collateral {}, debt {}",
+            balances(&market, &q.new_collateral),
+            balances(&market, &q.new_debt)
+        );
+    }
+    Ok(())
+}
+
+/// A fresh salt of full strength that no account of the state uses.
+fn fresh_salt(market: &Market, account: &Account) -> Result<Fp, Failure> {
+    loop {
+        let salt = Account::random_salt().map_err(internal)?;
+        let candidate = Account::new(
+            market,
+            salt,
+            account.collateral().to_vec(),
+            account.debt().to_vec(),
+        )
+        .map_err(internal)?;
+        // Below 2^128 with probability 2^-126: draw again rather than weaken the opening.
+        if candidate.check_salt_strength().is_ok() && salt != account.salt() {
+            return Ok(salt);
+        }
+    }
+}
+
+/// `zkliq state liquidate`.
+pub fn run_liquidate(args: LiquidateArgs) -> Result<(), Failure> {
+    let inputs = [args.state.as_path(), &args.prices];
+    files::check_output(&args.out, &inputs, args.force)?;
+    let liquidator = field::id_from_hex(&args.liquidator)
+        .map_err(|e| bad_input(anyhow!("--liquidator: {e}")))?;
+    let mut s = open(&args.state)?;
+    let market = s.market().clone();
+    let prices = files::prices(&args.prices, &market)?;
+    let request = request(&market, &args.choice)?;
+    let stored = s.account(&args.id).map_err(|e| state_failure(&args.state, e))?;
+    quote_or_refuse(
+        &market,
+        &prices,
+        &stored.account,
+        request,
+        args.json,
+        "; nothing written, the state is unchanged",
+    )?;
+    let shape = LiquidationShape::new(market.shape(), s.tree())
+        .ok_or_else(|| internal(anyhow!("a state tree is always format 2")))?;
+    let siblings = s
+        .path(0, stored.leaf_index)
+        .map_err(|e| state_failure(&args.state, e))?;
+    let salt = fresh_salt(&market, &stored.account)?;
+    let (witness, q) = LiquidationWitness::new(
+        shape,
+        &market,
+        &prices,
+        &stored.account,
+        request,
+        salt,
+        liquidator,
+        stored.leaf_index,
+        siblings,
+    )
+    .map_err(|refusal| rejected(anyhow!("refused: {refusal}; nothing written")))?;
+    let new_account = Account::new(
+        &market,
+        salt,
+        q.new_collateral.clone(),
+        q.new_debt.clone(),
+    )
+    .map_err(internal)?;
+    let instance = witness
+        .instance()
+        .ok_or_else(|| internal(anyhow!("the liquidation witness has no valid instance")))?;
+    let old_root = s.root().map_err(|e| state_failure(&args.state, e))?;
+    if instance.old_root != old_root {
+        return Err(internal(anyhow!("the stored tree does not match its root")));
+    }
+
+    let store = setup::params_store(setup::params_dir(&args.params));
+    let params = setup::params(&store, shape.k())?;
+    let started = Instant::now();
+    let key = setup::prover_key(&params, shape)?;
+    let keygen = started.elapsed();
+    let started = Instant::now();
+    let column = instance.to_column();
+    let bytes =
+        proof::prove_liquidation_witness(&params, &key, witness, &column).map_err(internal)?;
+    let prove_time = started.elapsed();
+    proof::verify_column(&params, key.verifier(), &column, &bytes)
+        .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
+    let envelope = LiquidationProofEnvelope::new(key.verifier(), instance.clone(), bytes);
+    let text = envelope.to_json();
+    // The proof is on disk (synced) before the state changes: a crash from here on leaves the
+    // old state (and an unused proof) or the new state with its proof.
+    files::write_atomically(&args.out, &text, &inputs, args.force, Visibility::Public)?;
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    let amounts = json!({
+        "debt": market.assets()[request.debt].symbol,
+        "collateral": market.assets()[request.collateral].symbol,
+        "repay": request.repay.to_string(),
+        "repaid": q.repaid.to_string(),
+        "seized": q.seized.to_string(),
+        "to_liquidator": q.to_liquidator.to_string(),
+        "fee": q.fee.to_string(),
+        "liquidator": field::to_hex(&liquidator),
+        "round": prices.round(),
+    });
+    let record = LiquidationRecord {
+        id: &args.id,
+        leaf: stored.leaf_index,
+        new_account: &new_account,
+        old_root,
+        new_root: instance.new_root,
+        proof_sha256: &digest,
+        proof_file: &args.out.display().to_string(),
+        details: amounts.clone(),
+    };
+    if let Err(e) = s.apply_liquidation(&record) {
+        // The proof never entered the chain: do not leave it looking like part of it.
+        let _ = std::fs::remove_file(&args.out);
+        return Err(state_failure(&args.state, e));
+    }
+    if args.json {
+        let mut out = amounts;
+        out["old_root"] = json!(field::to_hex(&old_root));
+        out["new_root"] = json!(field::to_hex(&instance.new_root));
+        out["leaf"] = json!(stored.leaf_index);
+        out["id"] = json!(args.id);
+        out["deep"] = json!(q.deep);
+        out["capped"] = json!(q.capped);
+        out["proof"] = json!(args.out.display().to_string());
+        out["proof_sha256"] = json!(digest);
+        out["prove_ms"] = json!(prove_time.as_millis() as u64);
+        say!("{out:#}");
+    } else {
+        say!(
+            "liquidated account {:?} (leaf {}) at price round {}",
+            args.id,
+            stored.leaf_index,
+            prices.round()
+        );
+        for line in quote_text(&market, request, &q) {
+            say!("{line}");
+        }
+        say!(
+            "root            {} -> {}",
+            field::to_hex(&old_root),
+            field::to_hex(&instance.new_root)
+        );
+        say!(
+            "proof           {} ({} bytes, sha256 {digest}); keygen {}, prove {}",
+            args.out.display(),
+            envelope.proof.len(),
+            ms(keygen),
+            ms(prove_time)
+        );
+    }
+    Ok(())
+}
+
+fn time(unix: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+}
+
+/// `zkliq state log`.
+pub fn run_log(state: &Path, json: bool) -> Result<(), Failure> {
+    let s = open(state)?;
+    let log = s.transitions().map_err(|e| state_failure(state, e))?;
+    if json {
+        say!("{:#}", serde_json::to_value(&log).map_err(internal)?);
+        return Ok(());
+    }
+    if log.is_empty() {
+        say!(
+            "no transitions: the root is still the empty tree's, {}",
+            field::to_hex(&s.root().map_err(|e| state_failure(state, e))?)
+        );
+        return Ok(());
+    }
+    for t in &log {
+        let d = &t.details;
+        let what = match t.kind {
+            TransitionKind::Import => format!(
+                "import: {} new, {} updated accounts (no proof: the operator's data)",
+                d["inserted"], d["updated"]
+            ),
+            TransitionKind::Migrate => format!(
+                "migrate from {}: {} accounts, {} resealed (no proof)",
+                d["from"], d["accounts"], d["resealed"]
+            ),
+            TransitionKind::Liquidation => format!(
+                "liquidation of leaf {} ({:?}): repaid {} {}, seized {} {}; proof {} sha256 {}",
+                t.leaf.unwrap_or_default(),
+                t.id.as_deref().unwrap_or_default(),
+                d["repaid"].as_str().unwrap_or_default(),
+                d["debt"].as_str().unwrap_or_default(),
+                d["seized"].as_str().unwrap_or_default(),
+                d["collateral"].as_str().unwrap_or_default(),
+                t.proof_file.as_deref().unwrap_or_default(),
+                t.proof_sha256.as_deref().unwrap_or_default(),
+            ),
+        };
+        say!(
+            "#{} {} {} -> {}\n    {what}",
+            t.seq,
+            time(t.time),
+            field::to_hex(&t.old_root),
+            field::to_hex(&t.new_root)
+        );
+    }
+    Ok(())
+}
