@@ -170,6 +170,12 @@ pub fn write_atomically(
             }
         })?;
     }
+    // The rename itself is durable only once the directory is synced (a state commit may
+    // follow that must never outlive the file).
+    #[cfg(unix)]
+    std::fs::File::open(parent(path))
+        .and_then(|dir| dir.sync_all())
+        .map_err(fail)?;
     Ok(())
 }
 

@@ -24,9 +24,9 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkliq_circuits::batch::{BatchInstance, BatchShape, SlotClaim};
-use zkliq_circuits::liquidation::{LiquidationInstance, LiquidationShape};
 use zkliq_circuits::field::{self, FieldHexError};
 use zkliq_circuits::keys::{CircuitShape, Fingerprint, VerifierKey};
+use zkliq_circuits::liquidation::{LiquidationInstance, LiquidationShape};
 use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Claim, Instance, Shape};
 

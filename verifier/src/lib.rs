@@ -77,9 +77,7 @@ pub use envelope::{
     LiquidationProofEnvelope, ProofEnvelope, STATE_FORMAT, StateProofEnvelope,
 };
 pub use error::VerifyError;
-pub use verdict::{
-    HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict,
-};
+pub use verdict::{HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict};
 pub use verifier::{BatchReport, Unbound, Verifier};
 pub use zkliq_circuits::batch::{BatchInstance, BatchInstanceError, BatchShape, SlotClaim};
 pub use zkliq_circuits::field::{FieldHexError, from_hex, to_hex};

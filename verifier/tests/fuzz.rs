@@ -42,7 +42,12 @@ fn subjects() -> Vec<Subject> {
     )
     .unwrap();
     [
-        ("health", "proofs/aave-leveraged-crash.proof.json", None, &round),
+        (
+            "health",
+            "proofs/aave-leveraged-crash.proof.json",
+            None,
+            &round,
+        ),
         (
             "state format 2",
             "proofs/state-batch-8.proof.json",

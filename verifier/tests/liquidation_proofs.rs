@@ -129,7 +129,9 @@ fn path(name: &str) -> PathBuf {
 }
 
 fn root_file() -> PathBuf {
-    common::fixtures().join("proofs").join("liquidation-root.txt")
+    common::fixtures()
+        .join("proofs")
+        .join("liquidation-root.txt")
 }
 
 fn regenerate(scene: &Scene) {
@@ -208,7 +210,10 @@ fn stored_liquidations_verify_with_the_scenes_roots_and_amounts() {
             (symbols(request.debt), symbols(request.collateral))
         );
         assert!(v.liquidator_checked());
-        assert_eq!(link.new_account.debt()[request.debt], q.new_debt[request.debt]);
+        assert_eq!(
+            link.new_account.debt()[request.debt],
+            q.new_debt[request.debt]
+        );
         // The same through the any-kind entry point.
         let verdict = verifier()
             .verify(
@@ -238,15 +243,24 @@ fn a_missing_reordered_or_altered_link_breaks_the_chain() {
     assert!(matches!(missing[0], Err(VerifyError::RootMismatch { .. })));
     // Reordered.
     let reordered = chain(&[second.clone(), first.clone()]);
-    assert!(matches!(reordered[0], Err(VerifyError::RootMismatch { .. })));
+    assert!(matches!(
+        reordered[0],
+        Err(VerifyError::RootMismatch { .. })
+    ));
     // The first link, second: it does not start from the second's new root either.
-    assert!(matches!(reordered[1], Err(VerifyError::RootMismatch { .. })));
+    assert!(matches!(
+        reordered[1],
+        Err(VerifyError::RootMismatch { .. })
+    ));
     // The first link's amounts altered: it does not verify, and the second rests on it.
     let mut altered = first.clone();
     altered.instance.seized += 1;
     let results = chain(&[altered, second.clone()]);
     assert!(matches!(results[0], Err(VerifyError::Invalid)));
-    assert!(matches!(results[1], Err(VerifyError::BrokenChain { failed: 0 })));
+    assert!(matches!(
+        results[1],
+        Err(VerifyError::BrokenChain { failed: 0 })
+    ));
     // The first link's new root altered to another value: same.
     let mut moved = first.clone();
     moved.instance.new_root += Fp::one();
@@ -298,7 +312,10 @@ fn every_piece_of_context_is_checked() {
         Err(VerifyError::MissingContext { what: "root", .. })
     ));
     assert!(matches!(
-        verifier().verify(bytes.as_bytes(), &context.clone().root(root).account(Fp::one())),
+        verifier().verify(
+            bytes.as_bytes(),
+            &context.clone().root(root).account(Fp::one())
+        ),
         Err(VerifyError::UnusedContext { .. })
     ));
     // A liquidator given for a health proof is refused, not ignored.
@@ -309,7 +326,10 @@ fn every_piece_of_context_is_checked() {
         .unwrap();
     let health_round = Round::new(aave.market, aave.prices).unwrap();
     assert!(matches!(
-        verifier().verify(&health, &Context::new(&health_round).liquidator(liquidator())),
+        verifier().verify(
+            &health,
+            &Context::new(&health_round).liquidator(liquidator())
+        ),
         Err(VerifyError::UnusedContext {
             what: "liquidator",
             ..

@@ -64,7 +64,10 @@ fn quote_or_refuse(
         ))),
         Err(refusal) => {
             if json {
-                say!("{:#}", json!({"result": "refused", "reason": refusal.to_string()}));
+                say!(
+                    "{:#}",
+                    json!({"result": "refused", "reason": refusal.to_string()})
+                );
             }
             Err(rejected(anyhow!("refused: {refusal}{after}")))
         }
@@ -104,7 +107,9 @@ fn quote_json(market: &Market, request: Request, q: &Quote) -> Value {
 
 /// The quote in words.
 fn quote_text(market: &Market, request: Request, q: &Quote) -> Vec<String> {
-    let rules = market.liquidation().expect("quoted, so the market has rules");
+    let rules = market
+        .liquidation()
+        .expect("quoted, so the market has rules");
     let (d, c) = (
         &market.assets()[request.debt].symbol,
         &market.assets()[request.collateral].symbol,
@@ -190,7 +195,9 @@ pub fn run_liquidate(args: LiquidateArgs) -> Result<(), Failure> {
     let market = s.market().clone();
     let prices = files::prices(&args.prices, &market)?;
     let request = request(&market, &args.choice)?;
-    let stored = s.account(&args.id).map_err(|e| state_failure(&args.state, e))?;
+    let stored = s
+        .account(&args.id)
+        .map_err(|e| state_failure(&args.state, e))?;
     quote_or_refuse(
         &market,
         &prices,
@@ -217,13 +224,8 @@ pub fn run_liquidate(args: LiquidateArgs) -> Result<(), Failure> {
         siblings,
     )
     .map_err(|refusal| rejected(anyhow!("refused: {refusal}; nothing written")))?;
-    let new_account = Account::new(
-        &market,
-        salt,
-        q.new_collateral.clone(),
-        q.new_debt.clone(),
-    )
-    .map_err(internal)?;
+    let new_account = Account::new(&market, salt, q.new_collateral.clone(), q.new_debt.clone())
+        .map_err(internal)?;
     let instance = witness
         .instance()
         .ok_or_else(|| internal(anyhow!("the liquidation witness has no valid instance")))?;
