@@ -48,6 +48,32 @@ pub struct Columns {
     pub poseidon: Pow5Config<Fp, 3, 2>,
 }
 
+/// A second set of four chip columns with its own Poseidon chip: regions on it sit beside those
+/// on `a0..a3` (the V1 floor planner packs them into the same rows), so a circuit with two
+/// independent hash chains (the old and new Merkle paths of a liquidation) needs half the rows.
+#[derive(Clone, Debug)]
+pub struct Lane {
+    /// `b0..b3`, all equality-enabled.
+    pub cols: [Column<Advice>; 4],
+    /// Poseidon on `b0..b3` with six round-constant columns of its own.
+    pub poseidon: Pow5Config<Fp, 3, 2>,
+}
+
+impl Lane {
+    /// Creates the lane's columns and configures Poseidon on them.
+    pub fn configure(meta: &mut ConstraintSystem<Fp>) -> Lane {
+        let cols: [Column<Advice>; 4] = std::array::from_fn(|_| meta.advice_column());
+        for column in cols {
+            meta.enable_equality(column);
+        }
+        let rc_a = std::array::from_fn(|_| meta.fixed_column());
+        let rc_b = std::array::from_fn(|_| meta.fixed_column());
+        let [b0, b1, b2, b3] = cols;
+        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, [b0, b1, b2], b3, rc_a, rc_b);
+        Lane { cols, poseidon }
+    }
+}
+
 impl Columns {
     /// Creates the columns and configures Poseidon on `a0..a3`.
     pub fn configure(meta: &mut ConstraintSystem<Fp>) -> Columns {

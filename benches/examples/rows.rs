@@ -1,0 +1,211 @@
+//! Where a circuit's rows go: runs the 4-asset liquidation circuit (depth 32) through halo2's
+//! MockProver under the V1 floor planner with a recording backend, and prints the rows each
+//! kind of region occupies on the four chip columns (`a0..a3`), the range-check column (`a4`)
+//! and the second lane (`b0..b3`).
+//!
+//! `cargo run --release -p zkliq-benches --example rows`
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use halo2_proofs::circuit::{Layouter, Value, floor_planner};
+use halo2_proofs::dev::MockProver;
+use halo2_proofs::plonk::{
+    Advice, Any, Assigned, Assignment, Circuit, Column, ConstraintSystem, Error, Fixed,
+    FloorPlanner, Instance, Selector,
+};
+use zkliq_benches::liquidation_witness;
+use zkliq_circuits::Fp;
+use zkliq_circuits::liquidation::LiquidationCircuit;
+
+thread_local! {
+    /// (region kind, advice column) -> rows.
+    static ROWS: RefCell<BTreeMap<(String, String), BTreeSet<usize>>> = RefCell::default();
+    static REGION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The kind of a region, from its name: the words before any digit or parenthesis.
+fn kind(name: &str) -> String {
+    let name = name.to_lowercase();
+    let cut = name
+        .find(|c: char| c.is_ascii_digit() || c == '(' || c == '[')
+        .unwrap_or(name.len());
+    name[..cut].trim().to_owned()
+}
+
+#[derive(Clone, Debug)]
+struct Recorded<C>(C);
+
+impl<C: Circuit<Fp>> Circuit<Fp> for Recorded<C> {
+    type Config = C::Config;
+    type FloorPlanner = Recording;
+    fn without_witnesses(&self) -> Self {
+        Recorded(self.0.without_witnesses())
+    }
+    fn configure(meta: &mut ConstraintSystem<Fp>) -> C::Config {
+        C::configure(meta)
+    }
+    fn synthesize(&self, config: C::Config, layouter: impl Layouter<Fp>) -> Result<(), Error> {
+        self.0.synthesize(config, layouter)
+    }
+}
+
+struct Recording;
+
+impl FloorPlanner for Recording {
+    fn synthesize<F: ff::Field, CS: Assignment<F>, C: Circuit<F>>(
+        cs: &mut CS,
+        circuit: &C,
+        config: C::Config,
+        constants: Vec<Column<Fixed>>,
+    ) -> Result<(), Error> {
+        floor_planner::V1::synthesize(&mut Recorder(cs), circuit, config, constants)
+    }
+}
+
+struct Recorder<'a, CS>(&'a mut CS);
+
+impl<F: ff::Field, CS: Assignment<F>> Assignment<F> for Recorder<'_, CS> {
+    fn enter_region<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
+        let name: String = name().into();
+        REGION.with(|r| *r.borrow_mut() = Some(name.clone()));
+        self.0.enter_region(|| name)
+    }
+    fn exit_region(&mut self) {
+        REGION.with(|r| *r.borrow_mut() = None);
+        self.0.exit_region()
+    }
+    fn enable_selector<A: FnOnce() -> AR, AR: Into<String>>(
+        &mut self,
+        a: A,
+        s: &Selector,
+        row: usize,
+    ) -> Result<(), Error> {
+        self.0.enable_selector(a, s, row)
+    }
+    fn query_instance(&self, column: Column<Instance>, row: usize) -> Result<Value<F>, Error> {
+        self.0.query_instance(column, row)
+    }
+    fn assign_advice<V, VR, A, AR>(
+        &mut self,
+        a: A,
+        column: Column<Advice>,
+        row: usize,
+        to: V,
+    ) -> Result<(), Error>
+    where
+        V: FnOnce() -> Value<VR>,
+        VR: Into<Assigned<F>>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        let region = REGION.with(|r| kind(r.borrow().as_deref().unwrap_or("outside regions")));
+        let column_name = format!("{column:?}");
+        ROWS.with(|rows| {
+            rows.borrow_mut()
+                .entry((region, column_name))
+                .or_default()
+                .insert(row)
+        });
+        self.0.assign_advice(a, column, row, to)
+    }
+    fn assign_fixed<V, VR, A, AR>(
+        &mut self,
+        a: A,
+        column: Column<Fixed>,
+        row: usize,
+        to: V,
+    ) -> Result<(), Error>
+    where
+        V: FnOnce() -> Value<VR>,
+        VR: Into<Assigned<F>>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        self.0.assign_fixed(a, column, row, to)
+    }
+    fn copy(&mut self, l: Column<Any>, lr: usize, r: Column<Any>, rr: usize) -> Result<(), Error> {
+        self.0.copy(l, lr, r, rr)
+    }
+    fn fill_from_row(
+        &mut self,
+        column: Column<Fixed>,
+        row: usize,
+        to: Value<Assigned<F>>,
+    ) -> Result<(), Error> {
+        self.0.fill_from_row(column, row, to)
+    }
+    fn push_namespace<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
+        self.0.push_namespace(name)
+    }
+    fn pop_namespace(&mut self, name: Option<String>) {
+        self.0.pop_namespace(name)
+    }
+}
+
+fn main() {
+    let w = liquidation_witness(
+        "markets/aave-v3-4-liquidation.json",
+        "prices/aave-v3-4-crash.json",
+        "accounts/aave-leveraged.json",
+        32,
+    );
+    let prover = MockProver::run(
+        w.shape.k(),
+        &Recorded(LiquidationCircuit::new(w.clone())),
+        vec![w.public_inputs()],
+    )
+    .expect("synthesis");
+    assert_eq!(prover.verify(), Ok(()));
+    // Advice columns in creation order: a0..a3, a4 (range checks), then the lane b0..b3.
+    let rows = ROWS.with(|r| r.borrow().clone());
+    let index = |debug: &str| -> usize {
+        let digits: String = debug
+            .split("index: ")
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap_or_default()
+    };
+    let side = |column: usize| match column {
+        0..=3 => 0,
+        4 => 1,
+        _ => 2,
+    };
+    let mut by_kind: BTreeMap<String, [BTreeSet<usize>; 3]> = BTreeMap::new();
+    let mut all: [BTreeSet<usize>; 3] = Default::default();
+    for ((kind, column), set) in rows {
+        let side = side(index(&column));
+        by_kind.entry(kind).or_default()[side].extend(set.iter().copied());
+        all[side].extend(set);
+    }
+    println!("{} (k = {}, {} rows)", w.shape, w.shape.k(), w.shape.rows());
+    println!("| regions | rows on a0..a3 | rows on a4 | rows on b0..b3 |");
+    println!("|---|---|---|---|");
+    let mut sorted: Vec<_> = by_kind
+        .into_iter()
+        .map(|(k, [a, b, c])| (k, a.len(), b.len(), c.len()))
+        .collect();
+    sorted.sort_by_key(|(_, a, b, c)| std::cmp::Reverse(*a.max(b).max(c)));
+    for (kind, chips, range, lane) in sorted.iter().take(12) {
+        println!("| {kind} | {chips} | {range} | {lane} |");
+    }
+    let rest: [usize; 3] = sorted.iter().skip(12).fold([0; 3], |acc, (_, a, b, c)| {
+        [acc[0] + a, acc[1] + b, acc[2] + c]
+    });
+    println!(
+        "| {} other kinds (rule equations, selection, updates, small range checks) | {} | {} | {} |",
+        sorted.len().saturating_sub(12),
+        rest[0],
+        rest[1],
+        rest[2]
+    );
+    println!(
+        "| rows used | {} | {} | {} |",
+        all[0].len(),
+        all[1].len(),
+        all[2].len()
+    );
+}
