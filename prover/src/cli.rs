@@ -44,8 +44,12 @@ pub enum Command {
     /// Manage an operator's private account state and its state tree.
     #[command(subcommand)]
     State(StateCommand),
-    /// Prove every liquidatable account of a state at a price round, in batches.
+    /// Prove every liquidatable account of a state at a price round, in batches; with
+    /// --execute, liquidate them all as a chain of proven state transitions.
     Keeper(KeeperArgs),
+    /// Verify a chain of liquidation proofs (a `keeper --execute` directory) from a state root:
+    /// prints every amount and the final root.
+    VerifyChain(VerifyChainArgs),
 }
 
 /// `zkliq state ...`.
@@ -264,6 +268,42 @@ pub struct KeeperArgs {
     /// Replace proofs and summaries in DIR left by a run for another root or round.
     #[arg(long)]
     pub force: bool,
+    /// Liquidate every liquidatable account (repay `max` of its largest debt, seize its largest
+    /// weighted collateral) as a chain of proven state transitions, instead of proving claims.
+    #[arg(long, requires = "liquidator", conflicts_with_all = ["shard", "batch"])]
+    pub execute: bool,
+    /// With --execute: the liquidator's id every proof is bound to (0x and 1 to 64 hex digits).
+    #[arg(long, value_name = "0xHEX", requires = "execute")]
+    pub liquidator: Option<String>,
+    #[command(flatten)]
+    pub params: ParamsArgs,
+}
+
+/// `zkliq verify-chain`.
+#[derive(Debug, Args)]
+pub struct VerifyChainArgs {
+    /// The directory of a `keeper --execute` run: its `liquidation-*.proof.json` files, in name
+    /// order, are the chain.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The market the state is bound to.
+    #[arg(long, value_name = "FILE")]
+    pub market: PathBuf,
+    /// The price round the liquidations were made at.
+    #[arg(long, value_name = "FILE")]
+    pub prices: PathBuf,
+    /// The published state root the chain must start from.
+    #[arg(long, value_name = "ROOT")]
+    pub from: String,
+    /// The root the chain must end at (else the final root is printed, not checked).
+    #[arg(long, value_name = "ROOT")]
+    pub to: Option<String>,
+    /// Require every liquidation to be bound to this liquidator (0x and 1 to 64 hex digits).
+    #[arg(long, value_name = "0xHEX")]
+    pub liquidator: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub params: ParamsArgs,
 }

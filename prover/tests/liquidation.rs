@@ -13,8 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 const LIQUIDATOR: &str = "0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045";
-const MARKET: &str = "markets/aave-v3-4-liquidation.json";
-const CRASH: &str = "prices/aave-v3-4-crash.json";
+use common::{CRASH, MARKET};
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
@@ -135,26 +134,12 @@ fn quote_names_bad_input() {
     );
 }
 
-/// A state of the 40 fixture accounts under the market with liquidation rules.
 fn new_state(dir: &Path) -> String {
-    let db = dir.join("state.db").display().to_string();
-    let r = run(&["state", "init", "--state", &db, "--market", &fx(MARKET)]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = run(&[
-        "state",
-        "import",
-        "--state",
-        &db,
-        &fx("state/accounts.jsonl"),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    db
+    common::liquidation_state(dir)
 }
 
 fn root(db: &str) -> String {
-    let r = run(&["state", "root", "--state", db]);
-    assert_eq!(r.code, 0);
-    r.stdout.trim().to_owned()
+    common::state_root(db)
 }
 
 fn liquidate_args<'a>(db: &'a str, id: &'a str, out: &'a str) -> Vec<String> {

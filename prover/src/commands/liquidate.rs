@@ -8,12 +8,13 @@ use anyhow::anyhow;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use zkliq_circuits::field;
+use zkliq_circuits::keys::{Curve, Params, ProverKey};
 use zkliq_circuits::liquidation::{
     LiquidationShape, LiquidationWitness, Quote, Refusal, Repay, Request, quote,
 };
 use zkliq_circuits::proof;
 use zkliq_circuits::{Account, Fp, Market, PriceRound};
-use zkliq_state::{LiquidationRecord, TransitionKind};
+use zkliq_state::{LiquidationRecord, State, StoredAccount, TransitionKind};
 use zkliq_verifier::LiquidationProofEnvelope;
 
 use super::ms;
@@ -185,6 +186,117 @@ fn fresh_salt(market: &Market, account: &Account) -> Result<Fp, Failure> {
     }
 }
 
+/// A liquidation proven, written and committed by [`prove_and_apply`].
+pub(super) struct Executed {
+    pub quote: Quote,
+    pub old_root: Fp,
+    pub new_root: Fp,
+    pub proof_sha256: String,
+    pub proof_bytes: usize,
+    pub prove_time: Duration,
+    /// The public amounts, as the state log and the JSON outputs show them.
+    pub amounts: Value,
+}
+
+/// Everything [`prove_and_apply`] needs that does not change from one liquidation to the next.
+pub(super) struct Liquidating<'a> {
+    pub state_path: &'a Path,
+    pub market: &'a Market,
+    pub prices: &'a PriceRound,
+    pub liquidator: Fp,
+    pub shape: LiquidationShape,
+    pub params: &'a Params<Curve>,
+    pub key: &'a ProverKey,
+    /// The command's inputs: never written over.
+    pub inputs: &'a [&'a Path],
+}
+
+/// Proves the liquidation `request` of `stored`, writes the proof to `out` (synced to disk) and
+/// then commits the new opening, root and transition in one transaction. A crash leaves the
+/// old state (and an unused proof) or the new state with its proof; a failed commit removes the
+/// proof. A refusal by the rule is exit 1 with nothing written.
+pub(super) fn prove_and_apply(
+    s: &mut State,
+    with: &Liquidating<'_>,
+    stored: &StoredAccount,
+    request: Request,
+    out: &Path,
+    force: bool,
+) -> Result<Executed, Failure> {
+    let market = with.market;
+    let siblings = s
+        .path(0, stored.leaf_index)
+        .map_err(|e| state_failure(with.state_path, e))?;
+    let salt = fresh_salt(market, &stored.account)?;
+    let (witness, q) = LiquidationWitness::new(
+        with.shape,
+        market,
+        with.prices,
+        &stored.account,
+        request,
+        salt,
+        with.liquidator,
+        stored.leaf_index,
+        siblings,
+    )
+    .map_err(|refusal| rejected(anyhow!("refused: {refusal}; nothing written")))?;
+    let new_account = Account::new(market, salt, q.new_collateral.clone(), q.new_debt.clone())
+        .map_err(internal)?;
+    let instance = witness
+        .instance()
+        .ok_or_else(|| internal(anyhow!("the liquidation witness has no valid instance")))?;
+    let old_root = s.root().map_err(|e| state_failure(with.state_path, e))?;
+    if instance.old_root != old_root {
+        return Err(internal(anyhow!("the stored tree does not match its root")));
+    }
+    let started = Instant::now();
+    let column = instance.to_column();
+    let bytes = proof::prove_liquidation_witness(with.params, with.key, witness, &column)
+        .map_err(internal)?;
+    let prove_time = started.elapsed();
+    proof::verify_column(with.params, with.key.verifier(), &column, &bytes)
+        .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
+    let envelope = LiquidationProofEnvelope::new(with.key.verifier(), instance.clone(), bytes);
+    let text = envelope.to_json();
+    files::write_atomically(out, &text, with.inputs, force, Visibility::Public)?;
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    let amounts = json!({
+        "debt": market.assets()[request.debt].symbol,
+        "collateral": market.assets()[request.collateral].symbol,
+        "repay": request.repay.to_string(),
+        "repaid": q.repaid.to_string(),
+        "seized": q.seized.to_string(),
+        "to_liquidator": q.to_liquidator.to_string(),
+        "fee": q.fee.to_string(),
+        "liquidator": field::to_hex(&with.liquidator),
+        "round": with.prices.round(),
+    });
+    let record = LiquidationRecord {
+        id: &stored.id,
+        leaf: stored.leaf_index,
+        new_account: &new_account,
+        old_root,
+        new_root: instance.new_root,
+        proof_sha256: &digest,
+        proof_file: &out.display().to_string(),
+        details: amounts.clone(),
+    };
+    if let Err(e) = s.apply_liquidation(&record) {
+        // The proof never entered the chain: do not leave it looking like part of it.
+        let _ = std::fs::remove_file(out);
+        return Err(state_failure(with.state_path, e));
+    }
+    Ok(Executed {
+        quote: q,
+        old_root,
+        new_root: instance.new_root,
+        proof_sha256: digest,
+        proof_bytes: envelope.proof.len(),
+        prove_time,
+        amounts,
+    })
+}
+
 /// `zkliq state liquidate`.
 pub fn run_liquidate(args: LiquidateArgs) -> Result<(), Failure> {
     let inputs = [args.state.as_path(), &args.prices];
@@ -208,87 +320,33 @@ pub fn run_liquidate(args: LiquidateArgs) -> Result<(), Failure> {
     )?;
     let shape = LiquidationShape::new(market.shape(), s.tree())
         .ok_or_else(|| internal(anyhow!("a state tree is always format 2")))?;
-    let siblings = s
-        .path(0, stored.leaf_index)
-        .map_err(|e| state_failure(&args.state, e))?;
-    let salt = fresh_salt(&market, &stored.account)?;
-    let (witness, q) = LiquidationWitness::new(
-        shape,
-        &market,
-        &prices,
-        &stored.account,
-        request,
-        salt,
-        liquidator,
-        stored.leaf_index,
-        siblings,
-    )
-    .map_err(|refusal| rejected(anyhow!("refused: {refusal}; nothing written")))?;
-    let new_account = Account::new(&market, salt, q.new_collateral.clone(), q.new_debt.clone())
-        .map_err(internal)?;
-    let instance = witness
-        .instance()
-        .ok_or_else(|| internal(anyhow!("the liquidation witness has no valid instance")))?;
-    let old_root = s.root().map_err(|e| state_failure(&args.state, e))?;
-    if instance.old_root != old_root {
-        return Err(internal(anyhow!("the stored tree does not match its root")));
-    }
-
     let store = setup::params_store(setup::params_dir(&args.params));
     let params = setup::params(&store, shape.k())?;
     let started = Instant::now();
     let key = setup::prover_key(&params, shape)?;
     let keygen = started.elapsed();
-    let started = Instant::now();
-    let column = instance.to_column();
-    let bytes =
-        proof::prove_liquidation_witness(&params, &key, witness, &column).map_err(internal)?;
-    let prove_time = started.elapsed();
-    proof::verify_column(&params, key.verifier(), &column, &bytes)
-        .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
-    let envelope = LiquidationProofEnvelope::new(key.verifier(), instance.clone(), bytes);
-    let text = envelope.to_json();
-    // The proof is on disk (synced) before the state changes: a crash from here on leaves the
-    // old state (and an unused proof) or the new state with its proof.
-    files::write_atomically(&args.out, &text, &inputs, args.force, Visibility::Public)?;
-    let digest = hex::encode(Sha256::digest(text.as_bytes()));
-    let amounts = json!({
-        "debt": market.assets()[request.debt].symbol,
-        "collateral": market.assets()[request.collateral].symbol,
-        "repay": request.repay.to_string(),
-        "repaid": q.repaid.to_string(),
-        "seized": q.seized.to_string(),
-        "to_liquidator": q.to_liquidator.to_string(),
-        "fee": q.fee.to_string(),
-        "liquidator": field::to_hex(&liquidator),
-        "round": prices.round(),
-    });
-    let record = LiquidationRecord {
-        id: &args.id,
-        leaf: stored.leaf_index,
-        new_account: &new_account,
-        old_root,
-        new_root: instance.new_root,
-        proof_sha256: &digest,
-        proof_file: &args.out.display().to_string(),
-        details: amounts.clone(),
+    let with = Liquidating {
+        state_path: &args.state,
+        market: &market,
+        prices: &prices,
+        liquidator,
+        shape,
+        params: &params,
+        key: &key,
+        inputs: &inputs,
     };
-    if let Err(e) = s.apply_liquidation(&record) {
-        // The proof never entered the chain: do not leave it looking like part of it.
-        let _ = std::fs::remove_file(&args.out);
-        return Err(state_failure(&args.state, e));
-    }
+    let done = prove_and_apply(&mut s, &with, &stored, request, &args.out, args.force)?;
     if args.json {
-        let mut out = amounts;
-        out["old_root"] = json!(field::to_hex(&old_root));
-        out["new_root"] = json!(field::to_hex(&instance.new_root));
+        let mut out = done.amounts;
+        out["old_root"] = json!(field::to_hex(&done.old_root));
+        out["new_root"] = json!(field::to_hex(&done.new_root));
         out["leaf"] = json!(stored.leaf_index);
         out["id"] = json!(args.id);
-        out["deep"] = json!(q.deep);
-        out["capped"] = json!(q.capped);
+        out["deep"] = json!(done.quote.deep);
+        out["capped"] = json!(done.quote.capped);
         out["proof"] = json!(args.out.display().to_string());
-        out["proof_sha256"] = json!(digest);
-        out["prove_ms"] = json!(prove_time.as_millis() as u64);
+        out["proof_sha256"] = json!(done.proof_sha256);
+        out["prove_ms"] = json!(done.prove_time.as_millis() as u64);
         say!("{out:#}");
     } else {
         say!(
@@ -297,20 +355,21 @@ pub fn run_liquidate(args: LiquidateArgs) -> Result<(), Failure> {
             stored.leaf_index,
             prices.round()
         );
-        for line in quote_text(&market, request, &q) {
+        for line in quote_text(&market, request, &done.quote) {
             say!("{line}");
         }
         say!(
             "root            {} -> {}",
-            field::to_hex(&old_root),
-            field::to_hex(&instance.new_root)
+            field::to_hex(&done.old_root),
+            field::to_hex(&done.new_root)
         );
         say!(
-            "proof           {} ({} bytes, sha256 {digest}); keygen {}, prove {}",
+            "proof           {} ({} bytes, sha256 {}); keygen {}, prove {}",
             args.out.display(),
-            envelope.proof.len(),
+            done.proof_bytes,
+            done.proof_sha256,
             ms(keygen),
-            ms(prove_time)
+            ms(done.prove_time)
         );
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 mod commit;
 mod demo;
+mod execute;
 mod health;
 mod keeper;
 mod liquidate;
@@ -9,6 +10,7 @@ mod new_account;
 mod prove;
 mod state;
 mod verify;
+mod verify_chain;
 
 use crate::cli::{ClaimArg, Cli, Command};
 use crate::failure::Failure;
@@ -25,7 +27,9 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::NewAccount(args) => new_account::run(args),
         Command::Demo(args) => demo::run(args),
         Command::State(command) => state::run(command),
+        Command::Keeper(args) if args.execute => execute::run(args),
         Command::Keeper(args) => keeper::run(args),
+        Command::VerifyChain(args) => verify_chain::run(args),
     }
 }
 

@@ -57,3 +57,30 @@ pub const AAVE: [&str; 3] = [
     "prices/aave-v3-4-calm.json",
     "accounts/aave-leveraged.json",
 ];
+
+/// The 4-asset market with liquidation rules, and its crash round.
+pub const MARKET: &str = "markets/aave-v3-4-liquidation.json";
+pub const CRASH: &str = "prices/aave-v3-4-crash.json";
+
+/// A state of the 40 fixture accounts under the market with liquidation rules.
+pub fn liquidation_state(dir: &Path) -> String {
+    let db = dir.join("state.db").display().to_string();
+    let r = run(&["state", "init", "--state", &db, "--market", &fx(MARKET)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&[
+        "state",
+        "import",
+        "--state",
+        &db,
+        &fx("state/accounts.jsonl"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    db
+}
+
+/// The published root of the state `db`.
+pub fn state_root(db: &str) -> String {
+    let r = run(&["state", "root", "--state", db]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout.trim().to_owned()
+}
