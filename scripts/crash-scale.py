@@ -12,7 +12,8 @@ ms per account and peak resident memory (from wait4's rusage).
     cargo build --release -p zkliq-prover
     python3 scripts/crash-scale.py                     # every point
     python3 scripts/crash-scale.py --only 10000:0.05   # one point
-    python3 scripts/crash-scale.py --no-execute        # claims only
+    python3 scripts/crash-scale.py --no-execute        # claims only (--no-claims: executions only)
+    python3 scripts/crash-scale.py --depth fit         # trees of the smallest depth that holds the book
 """
 
 import argparse
@@ -67,7 +68,7 @@ def run(args, env):
     return seconds, usage.ru_maxrss / 1024, out
 
 
-def point(n, density, layout, execute, env, work):
+def point(n, density, layout, execute, env, work, depth, claims=True):
     count = round(n * density)
     if layout == "scattered":
         chosen = set(random.Random(n * 1000 + count).sample(range(n), count))
@@ -77,30 +78,45 @@ def point(n, density, layout, execute, env, work):
     jsonl = work / f"accounts-{n}-{count}-{layout}.jsonl"
     with open(jsonl, "w") as f:
         f.writelines(accounts(n, chosen))
-    subprocess.run([str(ZKLIQ), "state", "init", "--state", str(db), "--market", str(MARKET)], check=True, env=env, stdout=subprocess.DEVNULL)
+    if depth == "fit":
+        depth = str(max(1, (n - 1).bit_length()))
+    init = [str(ZKLIQ), "state", "init", "--state", str(db), "--market", str(MARKET)]
+    if depth != "32":
+        init += ["--depth", depth]
+    subprocess.run(init, check=True, env=env, stdout=subprocess.DEVNULL)
     subprocess.run([str(ZKLIQ), "state", "import", "--state", str(db), str(jsonl)], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     common = ["--state", str(db), "--market", str(MARKET), "--prices", str(PRICES)]
+    if claims:
+        keeper_claims(n, density, layout, count, depth, common, env, work)
+    if not execute:
+        return
+    execute_all(n, density, layout, depth, db, common, env, work, count)
+
+
+def keeper_claims(n, density, layout, count, depth, common, env, work):
     seconds, rss, out = run(["keeper", *common, "--out", str(work / f"claims-{n}-{count}-{layout}")], env)
     summary = json.loads(out)
     print(json.dumps({
-        "run": "keeper", "accounts": n, "density": density, "layout": layout,
+        "run": "keeper", "accounts": n, "depth": int(depth), "density": density, "layout": layout,
         "liquidatable": summary["liquidatable"], "proofs": summary["proofs"],
         "batch_positions": summary["batch_positions"], "k": summary["batch_k"],
         "seconds": round(seconds, 2), "ms_per_account": round(seconds * 1e3 / count, 1),
         "peak_mib": round(rss), "phases": summary["seconds"],
+        "predicted_prove_seconds": round(summary["plan"]["predicted_prove_seconds"], 2),
     }), flush=True)
-    if not execute:
-        return
+
+
+def execute_all(n, density, layout, depth, db, common, env, work, count):
     root = subprocess.run([str(ZKLIQ), "state", "root", "--state", str(db)], check=True, env=env, capture_output=True, text=True).stdout.strip()
     out_dir = work / f"executed-{n}-{count}-{layout}"
     seconds, rss, out = run(["keeper", "--execute", "--liquidator", LIQUIDATOR, *common, "--out", str(out_dir)], env)
     summary = json.loads(out)
     started = time.monotonic()
-    subprocess.run([str(ZKLIQ), "verify-chain", str(out_dir), "--market", str(MARKET), "--prices", str(PRICES), "--from", root, "--to", summary["final_root"]], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([str(ZKLIQ), "verify-chain", str(out_dir), "--market", str(MARKET), "--prices", str(PRICES), "--from", root, "--to", summary["final_root"], "--depth", depth], check=True, env=env, stdout=subprocess.DEVNULL)
     verify = time.monotonic() - started
     executed = summary["executed"]
     print(json.dumps({
-        "run": "keeper --execute", "accounts": n, "density": density, "layout": layout,
+        "run": "keeper --execute", "accounts": n, "depth": int(depth), "density": density, "layout": layout,
         "executed": executed, "proofs": executed, "k": summary["liquidation_k"],
         "seconds": round(seconds, 2), "ms_per_execution": round(seconds * 1e3 / max(executed, 1), 1),
         "peak_mib": round(rss), "verify_chain_seconds": round(verify, 2), "phases": summary["seconds"],
@@ -111,6 +127,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="one point, ACCOUNTS:DENSITY[:clustered]")
     parser.add_argument("--no-execute", action="store_true", help="claims only")
+    parser.add_argument("--no-claims", action="store_true", help="executions only")
+    parser.add_argument("--depth", default="32", help="tree depth at state init: a number, or fit (the smallest that holds the accounts)")
     args = parser.parse_args()
     if not ZKLIQ.exists():
         sys.exit("target/release/zkliq not found: run cargo build --release -p zkliq-prover first")
@@ -122,7 +140,7 @@ def main():
         points = [(int(parts[0]), float(parts[1]), parts[2] if len(parts) > 2 else "scattered")]
     with tempfile.TemporaryDirectory() as work:
         for n, density, layout in points:
-            point(n, density, layout, not args.no_execute, env, Path(work))
+            point(n, density, layout, not args.no_execute, env, Path(work), args.depth, not args.no_claims)
 
 
 if __name__ == "__main__":

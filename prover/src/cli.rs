@@ -270,7 +270,7 @@ pub struct KeeperArgs {
     pub force: bool,
     /// Liquidate every liquidatable account (repay `max` of its largest debt, seize its largest
     /// weighted collateral) as a chain of proven state transitions, instead of proving claims.
-    #[arg(long, requires = "liquidator", conflicts_with_all = ["shard", "batch"])]
+    #[arg(long, requires = "liquidator", conflicts_with_all = ["shard", "batch", "jobs"])]
     pub execute: bool,
     /// With --execute: the liquidator's id every proof is bound to (0x and 1 to 64 hex digits).
     #[arg(long, value_name = "0xHEX", requires = "execute")]
@@ -298,6 +298,9 @@ pub struct VerifyChainArgs {
     /// The root the chain must end at (else the final root is printed, not checked).
     #[arg(long, value_name = "ROOT")]
     pub to: Option<String>,
+    /// The depth of the state's tree, if not 32 (as `state root --json` publishes it).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<u32>,
     /// Require every liquidation to be bound to this liquidator (0x and 1 to 64 hex digits).
     #[arg(long, value_name = "0xHEX")]
     pub liquidator: Option<String>,

@@ -169,6 +169,45 @@ fn keeper_execute_liquidates_every_liquidatable_account_as_a_verifiable_chain() 
     assert_eq!(again["executed"], executed);
     assert_eq!(state_root(&db), final_root);
 
+    // A file named like a link that is not one of this plan's is refused, and left alone.
+    let stray = out.join("liquidation-999999-leaf-0000000001.proof.json");
+    std::fs::copy(&chain_files(&out)[0], &stray).unwrap();
+    let r = common::run_cmd(zkliq().args(execute_args(&db, &out)));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("not a link of this run's chain"),
+        "{}",
+        r.stderr
+    );
+    assert!(stray.exists());
+    std::fs::remove_file(&stray).unwrap();
+    // A state that moved since the plan (here an import) needs a new directory: nothing is
+    // proven or removed.
+    let more = dir.path().join("more.jsonl");
+    std::fs::write(
+        &more,
+        "{\"id\": \"zed\", \"salt\": \"0x2b5e1d3c4a6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809\", \"collateral\": {\"WETH\": \"1\"}, \"debt\": {}}\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "state",
+        "import",
+        "--state",
+        &db,
+        &more.display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let moved = state_root(&db);
+    let r = common::run_cmd(zkliq().args(execute_args(&db, &out)));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("the state changed since the plan"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(state_root(&db), moved);
+    assert_eq!(chain_files(&out).len(), executed);
+
     // A missing, a reordered and an altered link each fail the chain.
     let files = chain_files(&out);
     let tamper = dir.path().join("tamper");
@@ -361,4 +400,22 @@ fn a_killed_execution_resumes_to_a_complete_chain() {
         committed_at_kill.iter().any(|&n| n > 0 && n < leaves.len()),
         "no kill landed mid-run: {committed_at_kill:?}"
     );
+}
+
+/// A state of another depth: its chain verifies with `--depth`, and without it the mismatch is
+/// named.
+#[test]
+fn verify_chain_takes_the_state_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::liquidation_state_with(dir.path(), &["--depth", "20"]);
+    let start = state_root(&db);
+    let out = dir.path().join("run");
+    let summary = execute(&db, &out);
+    let end = state_root(&db);
+    assert_eq!(summary["final_root"], end.as_str());
+    let v = verify_chain(&out, &start, &["--to", &end]);
+    assert_eq!(v.code, 1);
+    assert!(v.stderr.contains("depth 20"), "{}", v.stderr);
+    let v = verify_chain(&out, &start, &["--to", &end, "--depth", "20"]);
+    assert_eq!(v.code, 0, "{}", v.stderr);
 }

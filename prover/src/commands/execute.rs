@@ -14,7 +14,8 @@
 //!    log says which planned leaves were committed from the plan's root (their proofs are in
 //!    this directory with the digests the log recorded), and the run goes on from the next one.
 //!    A proof written by a killed run but never committed is removed first: the directory's
-//!    chain is always the state's.
+//!    chain is always the state's. Proofs of another plan are never removed: a new plan (another
+//!    round or liquidator, or a state that moved) needs a directory without them.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -33,7 +34,7 @@ use zkliq_circuits::{Claim, Fp, field};
 use zkliq_state::{State, TransitionKind};
 
 use super::liquidate::{Liquidating, prove_and_apply};
-use super::state::{open, state_failure};
+use super::state::{open_bound, state_failure};
 use super::verify_chain::chain_files;
 use crate::cli::KeeperArgs;
 use crate::failure::{Failure, bad_input, internal};
@@ -120,16 +121,7 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
             args.out.display()
         )));
     }
-    let mut state = open(&args.state)?;
-    let given = files::market(&args.market)?;
-    if market_commitment(&given) != market_commitment(state.market()) {
-        return Err(bad_input(anyhow!(
-            "{}: not the market the state {} is bound to (market {:?})",
-            args.market.display(),
-            args.state.display(),
-            state.market().name()
-        )));
-    }
+    let mut state = open_bound(&args.state, &args.market)?;
     let market = state.market().clone();
     if market.liquidation().is_none() {
         return Err(bad_input(anyhow!(
@@ -164,25 +156,39 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     let earlier: Option<Plan> = std::fs::read(&plan_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let resumed = earlier.filter(|p| p.same_job(&fresh(vec![], root)));
-    let plan = match resumed {
-        Some(plan) => plan,
+    // The plan of the same job is resumed if the state is where its chain ends.
+    let mut resumed = None;
+    if let Some(plan) = earlier.filter(|p| p.same_job(&fresh(vec![], root))) {
+        let start = field::from_hex(&plan.start_root)
+            .map_err(|e| bad_input(anyhow!("{}: start_root: {e}", plan_path.display())))?;
+        let (links, end) = committed_chain(&state, &args.state, &args.out, start)?;
+        if end != root {
+            // Its proofs stay (the state's log refers to them): a new plan needs a new --out.
+            return Err(bad_input(anyhow!(
+                "{}: the state's root {} is not where the chain of this directory's plan ends ({}): the state changed since the plan was made, or a proof here was altered; choose another --out for a new plan",
+                args.state.display(),
+                field::to_hex(&root),
+                field::to_hex(&end)
+            )));
+        }
+        resumed = Some((plan, start, links));
+    }
+    let (plan, start_root, links) = match resumed {
+        Some(resumed) => resumed,
         None => {
-            let leftovers = chain_files(&args.out)?;
-            if (plan_path.exists() || !leftovers.is_empty()) && !args.force {
+            // Proofs of another run stay where they are: the state's log may refer to them.
+            if let Some(first) = chain_files(&args.out)?.first() {
                 return Err(bad_input(anyhow!(
-                    "{}: holds the plan or proofs of another run (another market, round or liquidator); use --force to replace them, or choose another --out",
-                    args.out.display()
+                    "{}: holds liquidation proofs of another run or plan (first: {}); choose another --out (they are left as they are)",
+                    args.out.display(),
+                    first.display()
                 )));
             }
-            for path in leftovers {
-                std::fs::remove_file(&path).map_err(|e| {
-                    internal(anyhow!(
-                        "{}: cannot remove: {}",
-                        path.display(),
-                        files::io_cause(&e)
-                    ))
-                })?;
+            if plan_path.exists() && !args.force {
+                return Err(bad_input(anyhow!(
+                    "{}: the plan of another run (another market, round or liquidator); use --force to replace it, or choose another --out",
+                    plan_path.display()
+                )));
             }
             scanned = state
                 .scan(|index, account| {
@@ -195,42 +201,10 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
             let plan = fresh(std::mem::take(&mut leaves), root);
             let text = serde_json::to_string_pretty(&plan).map_err(internal)? + "\n";
             files::write_atomically(&plan_path, &text, &inputs, true, Visibility::Public)?;
-            plan
+            (plan, root, Vec::new())
         }
     };
     let scan_time = scan_started.elapsed();
-    let start_root = field::from_hex(&plan.start_root)
-        .map_err(|e| bad_input(anyhow!("{}: start_root: {e}", plan_path.display())))?;
-
-    // What earlier runs committed; the state must not have moved otherwise since.
-    let (links, end) = committed_chain(&state, &args.state, &args.out, start_root)?;
-    if end != root {
-        return Err(bad_input(anyhow!(
-            "{}: the state's root {} is not where this plan's chain ends ({}): the state changed since the plan was made; use --force to plan again, or choose another --out",
-            args.state.display(),
-            field::to_hex(&root),
-            field::to_hex(&end)
-        )));
-    }
-    let committed: BTreeSet<String> = links
-        .iter()
-        .filter_map(|t| t.proof_file.as_deref())
-        .filter_map(|f| Path::new(f).file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect();
-    // A proof a killed run wrote but never committed is not part of the chain.
-    for path in chain_files(&args.out)? {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        if !name.is_some_and(|n| committed.contains(&n)) {
-            std::fs::remove_file(&path).map_err(|e| {
-                internal(anyhow!(
-                    "{}: cannot remove: {}",
-                    path.display(),
-                    files::io_cause(&e)
-                ))
-            })?;
-        }
-    }
     let done: BTreeSet<u64> = links.iter().filter_map(|t| t.leaf).collect();
     let todo: Vec<(usize, u64)> = plan
         .leaves
@@ -239,6 +213,37 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         .enumerate()
         .filter(|(_, leaf)| !done.contains(leaf))
         .collect();
+    // A proof a killed run wrote for a planned liquidation but never committed is not part of
+    // the chain: it goes (it would be proven again anyway). Any other file is not ours.
+    let committed: BTreeSet<String> = links
+        .iter()
+        .filter_map(|t| t.proof_file.as_deref())
+        .filter_map(|f| Path::new(f).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    let planned: BTreeSet<String> = todo.iter().map(|&(i, leaf)| proof_name(i, leaf)).collect();
+    for path in chain_files(&args.out)? {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if committed.contains(&name) {
+            continue;
+        }
+        if !planned.contains(&name) {
+            return Err(bad_input(anyhow!(
+                "{}: not a link of this run's chain; move it away, or choose another --out",
+                path.display()
+            )));
+        }
+        std::fs::remove_file(&path).map_err(|e| {
+            internal(anyhow!(
+                "{}: cannot remove: {}",
+                path.display(),
+                files::io_cause(&e)
+            ))
+        })?;
+    }
 
     // 2. Execute.
     let shape = LiquidationShape::new(market.shape(), state.tree())

@@ -30,7 +30,7 @@ use zkliq_circuits::{Claim, Shape, field, proof};
 use zkliq_state::State;
 use zkliq_verifier::StateProofEnvelope;
 
-use super::state::{open, state_failure};
+use super::state::{open_bound, state_failure};
 use crate::cli::{BatchArg, KeeperArgs, Shard};
 use crate::failure::{Failure, bad_input, internal};
 use crate::files::Visibility;
@@ -39,6 +39,17 @@ use crate::{files, setup};
 
 /// Shards split the leaves into aligned blocks of `2^SHARD_BLOCK_BITS` (the largest batch).
 const SHARD_BLOCK_BITS: u32 = 7;
+
+/// The planner's cost model: milliseconds of one-at-a-time proving per row of `2^k`, measured
+/// by `benches/state.rs` on the 2-core development machine on 2026-11-26 (membership k = 11:
+/// 0.282; B = 8, k = 12: 0.276; B = 32, k = 14: 0.226; B = 128, k = 15: 0.249). Proving time
+/// is close to linear in `2^k`, so the plan that minimises `proofs · 2^k` is the fastest; the
+/// constant only turns it into a predicted time for `summary.json`.
+const MS_PER_CIRCUIT_ROW: f64 = 0.26;
+
+/// Two proofs at once on the 2 cores finish in 0.83 of the time of one after the other
+/// (`benches/state.rs`, `128-positions-two-concurrent`).
+const CONCURRENT_SPEEDUP: f64 = 1.2;
 
 /// One batch to prove.
 struct Job {
@@ -55,16 +66,7 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
             args.out.display()
         )));
     }
-    let state = open(&args.state)?;
-    let given = files::market(&args.market)?;
-    if market_commitment(&given) != market_commitment(state.market()) {
-        return Err(bad_input(anyhow!(
-            "{}: not the market the state {} is bound to (market {:?})",
-            args.market.display(),
-            args.state.display(),
-            state.market().name()
-        )));
-    }
+    let state = open_bound(&args.state, &args.market)?;
     let market = state.market().clone();
     let prices = files::prices(&args.prices, &market)?;
     std::fs::create_dir_all(&args.out)
@@ -198,6 +200,13 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     let plan_time = plan_started.elapsed().saturating_sub(keygen_time);
 
     // 3. Prove.
+    let concurrency = if jobs > 1 && todo.len() > 1 {
+        CONCURRENT_SPEEDUP
+    } else {
+        1.0
+    };
+    let predicted_prove =
+        ((todo.len() as u64) << shape.k()) as f64 * MS_PER_CIRCUIT_ROW / 1e3 / concurrency;
     let prove_started = Instant::now();
     let positions: usize = todo.iter().map(|(_, i, _)| i.claimed().count()).sum();
     if let (Some(key), Some(params)) = (&key, &params) {
@@ -232,6 +241,14 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         "batch_positions": shape.positions(),
         "batch_k": shape.k(),
         "proofs": blocks.len(),
+        "plan": {
+            "cost_model": "proving time = proofs x 2^k x 0.26 ms, / 1.2 with two jobs (benches/state.rs, 2-core machine)",
+            "rows": (blocks.len() as u64) << shape.k(),
+            "rows_per_liquidatable": (!liquidatable.is_empty())
+                .then(|| ((blocks.len() as u64) << shape.k()) / liquidatable.len() as u64),
+            "predicted_prove_seconds": predicted_prove,
+            "actual_prove_seconds": prove_time.as_secs_f64(),
+        },
         "proofs_written": written,
         "proofs_skipped": skipped,
         "jobs": jobs,

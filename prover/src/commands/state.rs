@@ -38,6 +38,21 @@ pub fn open(path: &Path) -> Result<State, Failure> {
     State::open(path).map_err(|e| state_failure(path, e))
 }
 
+/// Opens the state at `path`, checking that the market file `market` is the one it is bound to.
+pub fn open_bound(path: &Path, market: &Path) -> Result<State, Failure> {
+    let state = open(path)?;
+    let given = files::market(market)?;
+    if zkliq_circuits::commitment::market_commitment(&given) != state.market_commitment() {
+        return Err(bad_input(anyhow!(
+            "{}: not the market the state {} is bound to (market {:?})",
+            market.display(),
+            path.display(),
+            state.market().name()
+        )));
+    }
+    Ok(state)
+}
+
 pub fn run(command: StateCommand) -> Result<(), Failure> {
     match command {
         StateCommand::Init {

@@ -71,8 +71,11 @@ pub fn run(args: VerifyChainArgs) -> Result<(), Failure> {
         Some(dir) => Verifier::with_params_cache(dir),
         None => Verifier::new(),
     };
-    let report =
-        verifier.verify_liquidation_chain(&envelopes, &round, StateRoot::new(from), liquidator);
+    let start = match args.depth {
+        Some(depth) => StateRoot::new(from).with_depth(depth),
+        None => StateRoot::new(from),
+    };
+    let report = verifier.verify_liquidation_chain(&envelopes, &round, start, liquidator);
     if let Some((i, e)) = report.failures().next() {
         if let VerifyError::Keys(_) = e {
             return Err(internal(anyhow!("{e}")));

@@ -64,8 +64,16 @@ pub const CRASH: &str = "prices/aave-v3-4-crash.json";
 
 /// A state of the 40 fixture accounts under the market with liquidation rules.
 pub fn liquidation_state(dir: &Path) -> String {
+    liquidation_state_with(dir, &[])
+}
+
+/// The same, with more `state init` arguments (e.g. `--depth 20`).
+pub fn liquidation_state_with(dir: &Path, init: &[&str]) -> String {
     let db = dir.join("state.db").display().to_string();
-    let r = run(&["state", "init", "--state", &db, "--market", &fx(MARKET)]);
+    let market = fx(MARKET);
+    let mut args = vec!["state", "init", "--state", &db, "--market", &market];
+    args.extend(init);
+    let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = run(&[
         "state",
