@@ -175,7 +175,7 @@ fn keeper_execute_liquidates_every_liquidatable_account_as_a_verifiable_chain() 
     let r = common::run_cmd(zkliq().args(execute_args(&db, &out)));
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("not a link of this run's chain"),
+        r.stderr.contains("not a link of this state's chain"),
         "{}",
         r.stderr
     );
@@ -300,8 +300,21 @@ fn keeper_execute_names_bad_input_and_changes_nothing() {
     assert_eq!(state_root(&db), start);
     assert!(liquidated_leaves(&db).is_empty());
 
-    // Another liquidator's plan in the directory needs --force.
+    // One run per directory: a held lock refuses a second.
     std::fs::create_dir(&out).unwrap();
+    let held = std::fs::File::create(out.join(".zkliq-execute.lock")).unwrap();
+    held.lock().unwrap();
+    let r = common::run_cmd(zkliq().args(&args));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("another keeper --execute is running"),
+        "{}",
+        r.stderr
+    );
+    drop(held);
+    assert_eq!(state_root(&db), start);
+
+    // Another liquidator's plan in the directory needs --force.
     let plan = serde_json::json!({
         "format": "zkliq-execution-plan/1", "market_commitment": "0x01",
         "price_commitment": "0x02", "round": 1, "liquidator": "0x03",

@@ -13,9 +13,10 @@
 //! 3. **Resume**: run again with the same inputs and the plan is kept; the state's transition
 //!    log says which planned leaves were committed from the plan's root (their proofs are in
 //!    this directory with the digests the log recorded), and the run goes on from the next one.
-//!    A proof written by a killed run but never committed is removed first: the directory's
-//!    chain is always the state's. Proofs of another plan are never removed: a new plan (another
-//!    round or liquidator, or a state that moved) needs a directory without them.
+//!    A proof written by a killed run but never committed is moved to `uncommitted/` first: the
+//!    directory's chain is always the state's. Proofs are never deleted: a new plan (another
+//!    round or liquidator, or a state that moved) needs a directory without them. One run per
+//!    directory at a time (a lock file).
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -134,6 +135,28 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| bad_input(anyhow!("{}: cannot create: {e}", args.out.display())))?;
     let inputs = [args.state.as_path(), &args.market, &args.prices];
+    // One run per directory at a time: a second one would prove the same planned leaf and could
+    // replace or remove a proof the first is about to commit. Held until the process ends.
+    let lock_path = args.out.join(".zkliq-execute.lock");
+    files::check_output(&lock_path, &inputs, true)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            internal(anyhow!(
+                "{}: cannot open: {}",
+                lock_path.display(),
+                files::io_cause(&e)
+            ))
+        })?;
+    if lock.try_lock().is_err() {
+        return Err(bad_input(anyhow!(
+            "{}: another keeper --execute is running on this directory; wait for it to end",
+            args.out.display()
+        )));
+    }
     let plan_path = args.out.join("plan.json");
     let summary_path = args.out.join("summary.json");
     files::check_output(&plan_path, &inputs, true)?;
@@ -161,6 +184,18 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     if let Some(plan) = earlier.filter(|p| p.same_job(&fresh(vec![], root))) {
         let start = field::from_hex(&plan.start_root)
             .map_err(|e| bad_input(anyhow!("{}: start_root: {e}", plan_path.display())))?;
+        let leaves_ok = plan.leaves.windows(2).all(|w| w[0] < w[1])
+            && plan
+                .leaves
+                .last()
+                .is_none_or(|&l| l < 1u64 << state.tree().depth());
+        if !leaves_ok {
+            return Err(bad_input(anyhow!(
+                "{}: leaves: must ascend strictly and be below 2^{} (the tree's leaves); the plan was altered",
+                plan_path.display(),
+                state.tree().depth()
+            )));
+        }
         let (links, end) = committed_chain(&state, &args.state, &args.out, start)?;
         if end != root {
             // Its proofs stay (the state's log refers to them): a new plan needs a new --out.
@@ -213,8 +248,9 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         .enumerate()
         .filter(|(_, leaf)| !done.contains(leaf))
         .collect();
-    // A proof a killed run wrote for a planned liquidation but never committed is not part of
-    // the chain: it goes (it would be proven again anyway). Any other file is not ours.
+    // A killed run can leave one proof written but never committed, of a planned leaf. It is
+    // not part of the chain, so it is moved aside to `uncommitted/` (never deleted: if the
+    // directory is not this state's after all, nothing is lost). Anything else is not ours.
     let committed: BTreeSet<String> = links
         .iter()
         .filter_map(|t| t.proof_file.as_deref())
@@ -222,27 +258,42 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         .map(|n| n.to_string_lossy().into_owned())
         .collect();
     let planned: BTreeSet<String> = todo.iter().map(|&(i, leaf)| proof_name(i, leaf)).collect();
-    for path in chain_files(&args.out)? {
+    let orphans: Vec<_> = chain_files(&args.out)?
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            !name.is_some_and(|n| committed.contains(&n))
+        })
+        .collect();
+    if let Some(path) = orphans.iter().find(|path| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        orphans.len() > 1 || !name.is_some_and(|n| planned.contains(&n))
+    }) {
+        return Err(bad_input(anyhow!(
+            "{}: not a link of this state's chain from the plan's root ({} such file(s)); move them away, or choose another --out",
+            path.display(),
+            orphans.len()
+        )));
+    }
+    for path in orphans {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if committed.contains(&name) {
-            continue;
-        }
-        if !planned.contains(&name) {
-            return Err(bad_input(anyhow!(
-                "{}: not a link of this run's chain; move it away, or choose another --out",
-                path.display()
-            )));
-        }
-        std::fs::remove_file(&path).map_err(|e| {
-            internal(anyhow!(
-                "{}: cannot remove: {}",
-                path.display(),
-                files::io_cause(&e)
-            ))
-        })?;
+        files::check_output(&path, &inputs, true)?;
+        let aside = args.out.join("uncommitted");
+        std::fs::create_dir_all(&aside)
+            .and_then(|()| {
+                std::fs::rename(&path, aside.join(format!("{name}.{}", std::process::id())))
+            })
+            .map_err(|e| {
+                internal(anyhow!(
+                    "{}: cannot move it to {}: {}",
+                    path.display(),
+                    aside.display(),
+                    files::io_cause(&e)
+                ))
+            })?;
     }
 
     // 2. Execute.
@@ -330,7 +381,10 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
     let liquidations: Vec<Value> = links
         .iter()
         .map(|t| {
-            let mut v = t.details.clone();
+            let mut v = match &t.details {
+                Value::Object(_) => t.details.clone(),
+                _ => json!({}),
+            };
             v["leaf"] = json!(t.leaf);
             v["old_root"] = json!(field::to_hex(&t.old_root));
             v["new_root"] = json!(field::to_hex(&t.new_root));
