@@ -164,7 +164,7 @@ pub fn run(args: VerifyChainArgs) -> Result<(), Failure> {
         if to.is_some() {
             "matches --to"
         } else {
-            "pass --to to require it"
+            "not checked: pass --to with the root the operator published"
         }
     );
     if liquidator.is_none() {
