@@ -69,3 +69,15 @@ pub fn prover_key(
     )
     .map_err(internal)
 }
+
+/// A progress bar of `len` steps on stderr (hidden when stderr is not a terminal), drawn with
+/// `template` (an indicatif template).
+pub fn progress_bar(len: u64, template: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(ProgressStyle::with_template(template).expect("static template"));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

@@ -19,12 +19,10 @@
 //!    directory at a time (a lock file).
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -309,19 +307,10 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         Some((params, key))
     };
     let keygen_time = keygen_started.elapsed();
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(todo.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} liquidating [{bar:30}] {pos}/{len} accounts · {per_sec} · ETA {eta}",
-            )
-            .expect("static template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = setup::progress_bar(
+        todo.len() as u64,
+        "{spinner} liquidating [{bar:30}] {pos}/{len} accounts · {per_sec} · ETA {eta}",
+    );
     let execute_started = Instant::now();
     let mut executed = 0usize;
     let mut prove_time = Duration::ZERO;

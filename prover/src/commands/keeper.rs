@@ -12,14 +12,12 @@
 //! `b` going to shard `b mod N`: shards never share a batch and together cover every account.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use zkliq_circuits::batch::{BatchInstance, BatchShape, BatchWitness, SlotClaim};
 use zkliq_circuits::commitment::{market_commitment, price_commitment};
@@ -308,19 +306,10 @@ fn prove_all(
     jobs: usize,
     inputs: &[&Path],
 ) -> Result<(), Failure> {
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} proving [{bar:30}] {pos}/{len} batches · {per_sec} · ETA {eta}",
-            )
-            .expect("static template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = setup::progress_bar(
+        total as u64,
+        "{spinner} proving [{bar:30}] {pos}/{len} batches · {per_sec} · ETA {eta}",
+    );
     let (work_tx, work_rx) = mpsc::sync_channel::<Job>(jobs);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = mpsc::channel::<Result<(), Failure>>();
