@@ -126,6 +126,15 @@ fn keeper_proves_exactly_the_liquidatable_accounts_resumably() {
     assert_eq!(summary["root"], root);
     let written = summary["proofs_written"].as_u64().unwrap();
     assert_eq!(summary["proofs"], written);
+    // The plan: its circuit rows, per liquidatable account, and a predicted proving time.
+    let rows = written << summary["batch_k"].as_u64().unwrap();
+    assert_eq!(summary["plan"]["rows"], rows);
+    assert_eq!(
+        summary["plan"]["rows_per_liquidatable"],
+        rows / LIQUIDATABLE.len() as u64
+    );
+    assert!(summary["plan"]["predicted_prove_seconds"].as_f64().unwrap() > 0.0);
+    assert!(summary["plan"]["actual_prove_seconds"].as_f64().unwrap() > 0.0);
     assert_eq!(proven(&out, &root), expected);
     let stored: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();

@@ -72,8 +72,8 @@ fn proof_name(i: usize, leaf: u64) -> String {
 }
 
 /// The liquidations of the state's log that chain from `start` with a proof in `dir` whose
-/// digest is the one recorded: (leaf, transition index in the log) in chain order, and the root
-/// the chain ends at.
+/// digest is the one recorded: those transitions in chain order, and the root the chain ends
+/// at.
 fn committed_chain(
     state: &State,
     state_path: &Path,
