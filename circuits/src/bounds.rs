@@ -85,6 +85,22 @@ pub const DEEP_VERDICT_BITS: usize = 240;
 /// The capped comparison's verdict `y = y_lo + 2^128·y_hi` is below `2^(128 + CAP_HIGH_BITS)`.
 pub const CAP_HIGH_BITS: usize = 125;
 
+// --- The round report (`circuits/src/report`, docs/STATEMENT.md "Round reports") ----------
+
+/// The ratio `lhs/rhs` is compared with bucket edges in basis points: `10000·lhs` against
+/// `e·rhs`.
+pub const RATIO_BPS: u64 = 10_000;
+/// Bucket edges are below `2^EDGE_BITS` bps (a ratio of about 104.8).
+pub const EDGE_BITS: usize = 20;
+/// Most bucket edges a report may have.
+pub const MAX_EDGES: usize = 8;
+/// The signed carry of an edge comparison is stored as `carry + 2^180`.
+pub const BUCKET_CARRY_OFFSET_BITS: usize = 180;
+/// Range-check width of that offset carry.
+pub const BUCKET_CARRY_BITS: usize = 184;
+/// Range-check width of an edge comparison's verdict value.
+pub const BUCKET_VERDICT_BITS: usize = 244;
+
 /// `ceil(log2(MAX_ASSETS))`: the number of terms in a sum adds this many bits.
 const SUM_BITS: usize = 4;
 /// Bits of a collateral term `limb * price * scale * weight`.
@@ -156,4 +172,16 @@ const _: () = {
     assert!(LIMB_BITS + LIMB_CARRY_BITS + 1 < FIELD_BITS);
     // bonus: floor(seized·10000/LB): B0·LB < 2^(144 + 16); fee: fee·10000 < 2^(136 + 14).
     assert!(DIVISOR_REMAINDER_BITS + BPS_BITS < FIELD_BITS);
+
+    // Report edge comparisons: eT = e·T < 2^(20 + 24); eT·D_x < 2^(44 + 196) = 2^240 and
+    // 10000·A_x < 2^(14 + 212) = 2^226, so |δ_x| < 2^241 and |carry| < 2^(241 - 64) < 2^180;
+    // x = δ_hi + carry: |x| < 2^241 + 2^180 < 2^242 < 2^244, and a negative x (p - |x|)
+    // cannot pass the verdict width.
+    assert!(EDGE_BITS + THRESHOLD_BITS + DEBT_TERM_BITS + SUM_BITS == 240);
+    assert!(14 + LHS_BITS == 226 && (RATIO_BPS as u128) < 1 << 14);
+    assert!(241 - LIMB_BITS < BUCKET_CARRY_OFFSET_BITS);
+    assert!(BUCKET_CARRY_OFFSET_BITS < BUCKET_CARRY_BITS);
+    assert!(BUCKET_CARRY_BITS + REMAINDER_BITS + 1 < FIELD_BITS);
+    assert!(242 < BUCKET_VERDICT_BITS && BUCKET_VERDICT_BITS < FIELD_BITS - 1);
+    assert!(RATIO_BPS < 1 << EDGE_BITS);
 };

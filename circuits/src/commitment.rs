@@ -35,6 +35,8 @@ pub const TAG_PRICES: u64 = u64::from_be_bytes(*b"zkliq:P1");
 pub const TAG_MARKET: u64 = u64::from_be_bytes(*b"zkliq:M1");
 /// Domain tag of the liquidation rules digest (last slot of its message).
 pub const TAG_RULES: u64 = u64::from_be_bytes(*b"zkliq:L1");
+/// Domain tag of a report's book commitment (last element, see `crate::report::Book`).
+pub const TAG_BOOK: u64 = u64::from_be_bytes(*b"zkliq:R1");
 /// Domain tag of the symbol digest inside the market commitment.
 pub const TAG_SYMBOLS: u64 = u64::from_be_bytes(*b"zkliq:S1");
 /// Slots packed into one field element.
@@ -49,7 +51,8 @@ pub const SLOT_BITS_80: usize = MARKET_SLOT_BITS;
 macro_rules! with_message_length {
     ($len:expr, $f:ident $args:tt) => {
         $crate::commitment::with_message_length!(@arms $len, $f $args;
-            1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24)
+            1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24
+            25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44)
     };
     (@arms $len:expr, $f:ident $args:tt; $($n:literal)*) => {
         match $len {

@@ -13,6 +13,7 @@
 //! | [`health`] | the health statement: one committed account is healthy or liquidatable ([`HealthCircuit`]) |
 //! | [`batch`] | claims about the accounts of a subtree of the state tree, or one leaf (membership) |
 //! | [`liquidation`] | a liquidation by the market's rule, as a state transition |
+//! | [`report`] | a round report over the whole book, proven piece by piece |
 //! | [`gadgets`] | the chips: range checks, valuation, commitments, Merkle paths |
 //! | [`inputs`] | markets, price rounds and accounts, parsed and validated |
 //! | [`commitment`] | the Poseidon commitments and their message layout |
@@ -42,6 +43,7 @@ pub mod inputs;
 pub mod keys;
 pub mod liquidation;
 pub mod proof;
+pub mod report;
 pub mod shape;
 pub mod tree;
 

@@ -26,7 +26,7 @@ use crate::bounds::{
 use crate::field::Fp;
 use crate::gadgets::Columns;
 use crate::gadgets::commit::{CommitChip, CommitConfig};
-use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathLevel};
+use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathCells, PathLevel};
 use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
@@ -88,7 +88,7 @@ impl BatchCircuit {
     }
 
     /// Assigns position `j`'s valuation; `shared` holds slot 0's cells to copy from.
-    fn valuation(
+    pub(crate) fn valuation(
         &self,
         chip: &ValuationChip,
         layouter: &mut impl Layouter<Fp>,
@@ -160,105 +160,152 @@ impl Circuit<Fp> for BatchCircuit {
         config: BatchConfig,
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
-        let positions = self.shape.positions();
         let range = RangeCheckChip::construct(config.range);
         range.load_table(&mut layouter)?;
         let valuation = ValuationChip::construct(config.valuation);
         let commit = CommitChip::construct(config.commit);
 
-        // Position 0 witnesses the market and the prices; the others copy them.
-        let first = self.valuation(&valuation, &mut layouter, 0, None)?;
-        for (i, a) in first.assets.iter().enumerate() {
-            range.check(&mut layouter, &format!("price[{i}]"), &a.price, PRICE_BITS)?;
-            range.check(&mut layouter, &format!("scale[{i}]"), &a.scale, SCALE_BITS)?;
-            range.check(
-                &mut layouter,
-                &format!("weight[{i}]"),
-                &a.weight,
-                WEIGHT_BITS,
-            )?;
-        }
-        range.check(&mut layouter, "T", &first.verdict.threshold, THRESHOLD_BITS)?;
-        let prices = commit.commit_prices(
-            &mut layouter,
-            &first,
-            self.slot(0, |w| w.prices.header),
-            |e| self.packed(0, e, |w| &w.derived.price_packed),
-        )?;
+        let (first, market, prices) = self.round(&mut layouter, &range, &valuation, &commit)?;
         layouter.constrain_instance(prices.cell(), config.instance, PRICE_COMMITMENT_ROW)?;
-        let market = commit.commit_market(
-            &mut layouter,
-            &first,
-            &Input::Witness(self.slot(0, |w| w.market.first)),
-            |e| self.packed(0, e, |w| &w.derived.market_packed),
-        )?;
         layouter.constrain_instance(market.cell(), config.instance, MARKET_COMMITMENT_ROW)?;
 
         // Every position: range checks, its public claim, its leaf.
-        let mut leaves = Vec::with_capacity(positions);
-        for j in 0..positions {
+        let mut leaves = Vec::with_capacity(self.shape.positions());
+        for j in 0..self.shape.positions() {
             let cells = if j == 0 {
                 first.clone()
             } else {
                 self.valuation(&valuation, &mut layouter, j, Some(&first))?
             };
-            for (i, a) in cells.assets.iter().enumerate() {
-                for (name, c) in [
-                    ("c_lo", &a.collateral[0]),
-                    ("c_hi", &a.collateral[1]),
-                    ("d_lo", &a.debt[0]),
-                    ("d_hi", &a.debt[1]),
-                ] {
-                    range.check(
-                        &mut layouter,
-                        &format!("{name}[{i}] of position {j}"),
-                        c,
-                        LIMB_BITS,
-                    )?;
-                }
-            }
-            let v = &cells.verdict;
-            range.check(
-                &mut layouter,
-                &format!("carry of position {j}"),
-                &v.carry,
-                CARRY_BITS,
+            position_checks(&range, &mut layouter, j, &cells)?;
+            layouter.constrain_instance(
+                cells.verdict.claim.cell(),
+                config.instance,
+                CLAIMS_START_ROW + j,
             )?;
-            range.check(
-                &mut layouter,
-                &format!("r of position {j}"),
-                &v.remainder,
-                REMAINDER_BITS,
-            )?;
-            range.check(
-                &mut layouter,
-                &format!("y of position {j}"),
-                &v.verdict,
-                VERDICT_BITS,
-            )?;
-            layouter.constrain_instance(v.claim.cell(), config.instance, CLAIMS_START_ROW + j)?;
-
-            leaves.push(commit.commit_account(
-                &mut layouter,
-                &format!("account {j}"),
-                &cells,
-                self.slot(j, |w| w.account.salt),
-                |e| self.packed(j, e, |w| &w.derived.account_packed),
-            )?);
+            leaves.push(self.leaf(&commit, &mut layouter, j, &cells)?);
         }
 
-        // The subtree, hashed up to its root.
+        let (root, path) = self.climb(&mut layouter, &commit, config.merkle, leaves, &market)?;
+        layouter.constrain_instance(path.index.cell(), config.instance, SUBTREE_INDEX_ROW)?;
+        layouter.constrain_instance(root.cell(), config.instance, ROOT_ROW)?;
+        Ok(())
+    }
+}
+
+/// Range checks of position `j`'s amount limbs and of its verdict's carry, remainder and value.
+pub(crate) fn position_checks(
+    range: &RangeCheckChip,
+    layouter: &mut impl Layouter<Fp>,
+    j: usize,
+    cells: &ValuationCells,
+) -> Result<(), Error> {
+    for (i, a) in cells.assets.iter().enumerate() {
+        for (name, c) in [
+            ("c_lo", &a.collateral[0]),
+            ("c_hi", &a.collateral[1]),
+            ("d_lo", &a.debt[0]),
+            ("d_hi", &a.debt[1]),
+        ] {
+            range.check(
+                layouter,
+                &format!("{name}[{i}] of position {j}"),
+                c,
+                LIMB_BITS,
+            )?;
+        }
+    }
+    let v = &cells.verdict;
+    range.check(
+        layouter,
+        &format!("carry of position {j}"),
+        &v.carry,
+        CARRY_BITS,
+    )?;
+    range.check(
+        layouter,
+        &format!("r of position {j}"),
+        &v.remainder,
+        REMAINDER_BITS,
+    )?;
+    range.check(
+        layouter,
+        &format!("y of position {j}"),
+        &v.verdict,
+        VERDICT_BITS,
+    )
+}
+
+impl BatchCircuit {
+    /// Position 0's valuation, which witnesses the market and the prices (the other positions
+    /// copy them): their range checks and their commitments. Returns position 0's cells, the
+    /// market commitment and the price commitment.
+    pub(crate) fn round(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        range: &RangeCheckChip,
+        valuation: &ValuationChip,
+        commit: &CommitChip,
+    ) -> Result<(ValuationCells, AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>), Error> {
+        let first = self.valuation(valuation, layouter, 0, None)?;
+        for (i, a) in first.assets.iter().enumerate() {
+            range.check(layouter, &format!("price[{i}]"), &a.price, PRICE_BITS)?;
+            range.check(layouter, &format!("scale[{i}]"), &a.scale, SCALE_BITS)?;
+            range.check(layouter, &format!("weight[{i}]"), &a.weight, WEIGHT_BITS)?;
+        }
+        range.check(layouter, "T", &first.verdict.threshold, THRESHOLD_BITS)?;
+        let prices =
+            commit.commit_prices(layouter, &first, self.slot(0, |w| w.prices.header), |e| {
+                self.packed(0, e, |w| &w.derived.price_packed)
+            })?;
+        let market = commit.commit_market(
+            layouter,
+            &first,
+            &Input::Witness(self.slot(0, |w| w.market.first)),
+            |e| self.packed(0, e, |w| &w.derived.market_packed),
+        )?;
+        Ok((first, market, prices))
+    }
+
+    /// Position `j`'s account commitment: its leaf.
+    pub(crate) fn leaf(
+        &self,
+        commit: &CommitChip,
+        layouter: &mut impl Layouter<Fp>,
+        j: usize,
+        cells: &ValuationCells,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        commit.commit_account(
+            layouter,
+            &format!("account {j}"),
+            cells,
+            self.slot(j, |w| w.account.salt),
+            |e| self.packed(j, e, |w| &w.derived.account_packed),
+        )
+    }
+
+    /// Hashes the subtree of `leaves` up to its root, then the path from there to the tree
+    /// root. Returns the published root (format 2: bound to `market`; format 1: the tree root)
+    /// and the path's cells (the caller binds `index` to the public subtree index).
+    pub(crate) fn climb(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        commit: &CommitChip,
+        merkle: MerkleConfig,
+        leaves: Vec<AssignedCell<Fp, Fp>>,
+        market: &AssignedCell<Fp, Fp>,
+    ) -> Result<(AssignedCell<Fp, Fp>, PathCells), Error> {
         let format = self.shape.tree.format();
         let mut level = leaves;
         while level.len() > 1 {
             level = level
                 .chunks(2)
-                .map(|pair| commit.hash_node(&mut layouter, format, &pair[0], &pair[1]))
+                .map(|pair| commit.hash_node(layouter, format, &pair[0], &pair[1]))
                 .collect::<Result<_, _>>()?;
         }
         let subtree_root = &level[0];
 
-        // The path to the root, bound to the public subtree index.
+        // The path to the root, bound to the public subtree index by the caller.
         let path_len = self.shape.path_len();
         let levels: Vec<PathLevel> = (0..path_len)
             .map(|i| PathLevel {
@@ -273,12 +320,10 @@ impl Circuit<Fp> for BatchCircuit {
                 right: self.value(|w| w.derived.path_pairs[i].1),
             })
             .collect();
-        let path =
-            MerkleChip::construct(config.merkle).assign(&mut layouter, subtree_root, &levels)?;
-        layouter.constrain_instance(path.index.cell(), config.instance, SUBTREE_INDEX_ROW)?;
+        let path = MerkleChip::construct(merkle).assign(layouter, subtree_root, &levels)?;
         let mut root = None;
         for (i, (left, right)) in path.pairs.iter().enumerate() {
-            let parent = commit.hash_node(&mut layouter, format, left, right)?;
+            let parent = commit.hash_node(layouter, format, left, right)?;
             match path.nodes.get(i + 1) {
                 Some(node) => layouter.assign_region(
                     || format!("path node {}", i + 1),
@@ -292,9 +337,8 @@ impl Circuit<Fp> for BatchCircuit {
         // publishes the tree root itself.
         let root = match format {
             TreeFormat::V1 => tree_root,
-            TreeFormat::V2 => commit.bind_root(&mut layouter, &market, &tree_root)?,
+            TreeFormat::V2 => commit.bind_root(layouter, market, &tree_root)?,
         };
-        layouter.constrain_instance(root.cell(), config.instance, ROOT_ROW)?;
-        Ok(())
+        Ok((root, path))
     }
 }

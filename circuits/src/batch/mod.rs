@@ -18,7 +18,7 @@
 //! An empty leaf is the commitment of the empty account, which is healthy: a padded or empty
 //! position can never be proven liquidatable.
 
-mod circuit;
+pub(crate) mod circuit;
 mod instance;
 mod shape;
 mod witness;

@@ -340,6 +340,23 @@ impl CommitChip {
         )
     }
 
+    /// Poseidon (`ConstantLength`) over cells assigned elsewhere, in order (a report's book).
+    pub fn hash_cells(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        message: Vec<AssignedCell<Fp, Fp>>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        with_message_length!(
+            message.len(),
+            hash_fixed(
+                self.poseidon(),
+                layouter.namespace(|| name.to_owned()),
+                message
+            )
+        )
+    }
+
     fn poseidon(&self) -> Pow5Chip<Fp, 3, 2> {
         Pow5Chip::construct(self.config.poseidon.clone())
     }

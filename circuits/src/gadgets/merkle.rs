@@ -70,6 +70,8 @@ pub struct PathCells {
     pub nodes: Vec<AssignedCell<Fp, Fp>>,
     /// `sibling_i` per level.
     pub siblings: Vec<AssignedCell<Fp, Fp>>,
+    /// `bit_i` per level (1: the node is a right child).
+    pub bits: Vec<AssignedCell<Fp, Fp>>,
     /// `acc_0`: the starting node's index within its level.
     pub index: AssignedCell<Fp, Fp>,
 }
@@ -131,6 +133,7 @@ impl MerkleChip {
                 let mut pairs = Vec::with_capacity(levels.len());
                 let mut node_cells = Vec::with_capacity(levels.len());
                 let mut siblings = Vec::with_capacity(levels.len());
+                let mut bits = Vec::with_capacity(levels.len());
                 let mut index = None;
                 for (i, level) in levels.iter().enumerate() {
                     let row = 2 * i;
@@ -144,7 +147,7 @@ impl MerkleChip {
                         region.assign_advice(|| format!("{name} {i}"), cols[col], offset, || v)
                     };
                     siblings.push(cell("sibling", 1, row, level.sibling)?);
-                    cell("bit", 2, row, level.bit)?;
+                    bits.push(cell("bit", 2, row, level.bit)?);
                     let acc = cell("acc", 3, row, level.acc)?;
                     let left = cell("left", 0, row + 1, level.left)?;
                     let right = cell("right", 1, row + 1, level.right)?;
@@ -164,6 +167,7 @@ impl MerkleChip {
                     pairs,
                     nodes: node_cells,
                     siblings,
+                    bits,
                     index: index.ok_or(Error::Synthesis)?,
                 })
             },

@@ -1,6 +1,7 @@
 //! The chips the health circuit is built from.
 //!
 //! - [`arith`]: one general arithmetic gate with fixed coefficients.
+//! - [`book`]: the round report's flags, ratio buckets, running sums and empty rest.
 //! - [`range`]: K-bit lookup range checks (halo2_gadgets' running-sum decomposition).
 //! - [`valuation`]: per-asset accumulation of collateral and debt value, and the final verdict.
 //! - [`commit`]: slot packing and Poseidon commitments (halo2_gadgets' `Pow5Chip`).
@@ -10,6 +11,7 @@
 //! - [`update`]: balances after a liquidation, and a fresh salt.
 
 pub mod arith;
+pub mod book;
 pub mod commit;
 pub mod merkle;
 pub mod range;
