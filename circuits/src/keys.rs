@@ -22,6 +22,7 @@ use crate::batch::{BatchCircuit, BatchShape};
 use crate::field::Fp;
 use crate::health::circuit::HealthCircuit;
 use crate::liquidation::{LiquidationCircuit, LiquidationShape};
+use crate::report::{ReportCircuit, ReportInstance, ReportShape};
 use crate::shape::Shape;
 
 /// The curve proofs are made over (its scalar field is [`crate::Fp`]).
@@ -66,6 +67,8 @@ pub const STATEMENT_VERSION: &str = "zkliq health statement v1";
 pub const STATE_STATEMENT_VERSION: &str = "zkliq state statement v2";
 /// Version of the liquidation statement, hashed into the liquidation circuits' fingerprints.
 pub const LIQUIDATION_STATEMENT_VERSION: &str = "zkliq liquidation statement v1";
+/// Version of the round-report statement, bound into report key fingerprints.
+pub const REPORT_STATEMENT_VERSION: &str = "zkliq report statement v1";
 /// The proof system release this crate builds against (a test checks it against Cargo.lock).
 pub const HALO2_PROOFS_VERSION: &str = "0.4";
 
@@ -142,6 +145,8 @@ pub enum CircuitShape {
     Batch(BatchShape),
     /// [`LiquidationCircuit`] of a liquidation shape.
     Liquidation(LiquidationShape),
+    /// [`ReportCircuit`] of a report-piece shape.
+    Report(ReportShape),
 }
 
 impl CircuitShape {
@@ -151,6 +156,7 @@ impl CircuitShape {
             CircuitShape::Health(s) => s.k(),
             CircuitShape::Batch(b) => b.k(),
             CircuitShape::Liquidation(l) => l.k(),
+            CircuitShape::Report(r) => r.k(),
         }
     }
 
@@ -160,6 +166,7 @@ impl CircuitShape {
             CircuitShape::Health(_) => crate::health::instance::NUM_PUBLIC_INPUTS,
             CircuitShape::Batch(b) => crate::batch::CLAIMS_START_ROW + b.positions(),
             CircuitShape::Liquidation(_) => crate::liquidation::instance::NUM_PUBLIC_INPUTS,
+            CircuitShape::Report(r) => ReportInstance::len(r),
         }
     }
 }
@@ -182,12 +189,19 @@ impl From<LiquidationShape> for CircuitShape {
     }
 }
 
+impl From<ReportShape> for CircuitShape {
+    fn from(shape: ReportShape) -> Self {
+        CircuitShape::Report(shape)
+    }
+}
+
 impl std::fmt::Display for CircuitShape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CircuitShape::Health(s) => s.fmt(f),
             CircuitShape::Batch(b) => b.fmt(f),
             CircuitShape::Liquidation(l) => l.fmt(f),
+            CircuitShape::Report(r) => r.fmt(f),
         }
     }
 }
@@ -347,6 +361,7 @@ impl VerifierKey {
             s @ CircuitShape::Health(h) => keygen(params, s, &HealthCircuit::keygen(h)),
             s @ CircuitShape::Batch(b) => keygen(params, s, &BatchCircuit::keygen(b)),
             s @ CircuitShape::Liquidation(l) => keygen(params, s, &LiquidationCircuit::keygen(l)),
+            s @ CircuitShape::Report(r) => keygen(params, s, &ReportCircuit::keygen(r)),
         }
     }
 
@@ -392,6 +407,9 @@ impl ProverKey {
             }
             CircuitShape::Liquidation(l) => {
                 keygen_pk(params, verifier.vk.clone(), &LiquidationCircuit::keygen(l))
+            }
+            CircuitShape::Report(r) => {
+                keygen_pk(params, verifier.vk.clone(), &ReportCircuit::keygen(r))
             }
         }
         .map_err(|cause| KeyError::Keygen { shape, cause })?;
@@ -443,6 +461,16 @@ pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: CircuitShape) -> Fingerprint
                 "liquidation, tree format 2 of depth {}, shape {}",
                 l.tree.depth(),
                 l.assets.assets()
+            ),
+        ),
+        CircuitShape::Report(r) => (
+            REPORT_STATEMENT_VERSION,
+            format!(
+                "report piece of {} positions, {} edges, tree format 2 of depth {}, shape {}",
+                r.positions(),
+                r.edges,
+                r.batch.tree.depth(),
+                r.batch.assets.assets()
             ),
         ),
     };

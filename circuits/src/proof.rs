@@ -20,6 +20,7 @@ use crate::health::witness::HealthWitness;
 use crate::inputs::{Account, Market, PriceRound};
 use crate::keys::{CircuitShape, Curve, ProverKey, VerifierKey};
 use crate::liquidation::{LiquidationCircuit, LiquidationWitness};
+use crate::report::{ReportCircuit, ReportWitness};
 
 /// Why a proof could not be created.
 #[derive(Debug, Error)]
@@ -169,6 +170,23 @@ pub fn prove_liquidation_witness(
         });
     }
     create(params, key, LiquidationCircuit::new(witness), instance)
+}
+
+/// Runs the prover on a report-piece witness and instance column, without checking it first
+/// ([`crate::report`]; the caller checks the piece against the reference).
+pub fn prove_report_witness(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    witness: ReportWitness,
+    instance: &[crate::Fp],
+) -> Result<Vec<u8>, ProveError> {
+    if key.verifier().shape() != CircuitShape::Report(witness.shape) {
+        return Err(ProveError::WrongShape {
+            key: key.verifier().shape(),
+            market: witness.shape.into(),
+        });
+    }
+    create(params, key, ReportCircuit::new(witness), instance)
 }
 
 fn create<C: Circuit<crate::Fp>>(

@@ -155,3 +155,57 @@ fn liquidation_circuits() {
         report(&format!("{}", w.shape), started, result);
     }
 }
+
+/// The report-piece circuit: a sample of all its cells, and (the new gates) a larger sample of
+/// the cells of the report's own regions: flags, buckets, edge comparisons, running sums, the
+/// books and their commitments' inputs, edges, and the rest-empty rows.
+#[test]
+fn report_circuit() {
+    use zkliq_circuits::report::{BucketEdges, ReportCircuit};
+    let (market, prices, mut accounts) = common::report_scene();
+    accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
+    let pieces = common::report_pieces(
+        &market,
+        &prices,
+        &BucketEdges::default_edges(),
+        &accounts,
+        8,
+    );
+    let w = &pieces[1];
+    let circuit = ReportCircuit::new(w.clone());
+    let started = Instant::now();
+    let result = perturb::check(
+        &format!("{}", w.shape),
+        w.shape.k(),
+        &circuit,
+        &w.public_inputs(),
+        40,
+    );
+    report(&format!("{}, all regions", w.shape), started, result);
+    let w = &pieces[0];
+    let circuit = ReportCircuit::new(w.clone());
+    let started = Instant::now();
+    let result = perturb::check_regions(
+        &format!("{}", w.shape),
+        w.shape.k(),
+        &circuit,
+        &w.public_inputs(),
+        &[
+            "nonzero",
+            "bucket",
+            "edge comparison",
+            "add ",
+            "rest empty",
+            "book in",
+            "book out",
+            "edges and last",
+            "constant",
+        ],
+        120,
+    );
+    report(
+        &format!("{}, the report's regions", w.shape),
+        started,
+        result,
+    );
+}

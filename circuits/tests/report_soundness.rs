@@ -19,37 +19,8 @@ use zkliq_circuits::{Account, Fp, Market, PriceRound};
 /// Depth of the test trees (small keeps the path short; the circuit is the same).
 const DEPTH: u32 = 8;
 
-/// aave4 at the calm round, one account in every bucket: the boundary account (ratio 1.0)
-/// with its collateral scaled to ratios 1.05, 1.2, 1.4 and 1.7, a random account (ratio above
-/// 2), a liquidatable one, one without debt, and an empty leaf.
 fn scene() -> (Market, PriceRound, Vec<Option<Account>>) {
-    let (market, prices, boundary) = vector("aave4", "aave4-calm", "aave4-boundary");
-    let scaled = |percent: u128, salt: u64| {
-        let collateral = boundary
-            .collateral()
-            .iter()
-            .map(|c| c * percent / 100)
-            .collect();
-        Account::new(
-            &market,
-            boundary.salt() + Fp::from(salt),
-            collateral,
-            boundary.debt().to_vec(),
-        )
-        .unwrap()
-    };
-    let named = |name: &str| vector("aave4", "aave4-calm", &format!("aave4-{name}")).2;
-    let accounts = vec![
-        Some(scaled(105, 1)),
-        Some(scaled(120, 2)),
-        None,
-        Some(named("rand5")),
-        Some(scaled(140, 3)),
-        Some(named("nodebt")),
-        Some(scaled(170, 4)),
-        Some(named("rand0")),
-    ];
-    (market, prices, accounts)
+    common::report_scene()
 }
 
 /// The piece at `subtree` of a depth-8 tree holding `accounts` there (and, if `neighbour`, one

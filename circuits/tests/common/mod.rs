@@ -192,6 +192,11 @@ pub mod perturb {
     thread_local! {
         static TARGET: Cell<Option<usize>> = const { Cell::new(None) };
         static COUNT: Cell<usize> = const { Cell::new(0) };
+        /// The region being assigned, and the cells assigned in regions whose name contains
+        /// one of `FILTER`.
+        static REGION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        static FILTER: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+        static MATCHED: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
     }
 
     /// Runs the inner circuit, perturbing the targeted advice assignment.
@@ -236,7 +241,9 @@ pub mod perturb {
 
     impl<F: Field, CS: Assignment<F>> Assignment<F> for Counting<'_, CS> {
         fn enter_region<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
-            self.0.enter_region(name)
+            let name: String = name().into();
+            REGION.with_borrow_mut(|r| r.clone_from(&name));
+            self.0.enter_region(|| name)
         }
         fn exit_region(&mut self) {
             self.0.exit_region()
@@ -267,6 +274,10 @@ pub mod perturb {
         {
             let n = COUNT.get();
             COUNT.set(n + 1);
+            let region = REGION.with_borrow(|r| r.clone());
+            if FILTER.with_borrow(|f| f.iter().any(|name| region.contains(name.as_str()))) {
+                MATCHED.with_borrow_mut(|m| m.push(n));
+            }
             let bump = TARGET.get() == Some(n);
             self.0.assign_advice(annotation, column, row, || {
                 to().map(|v| {
@@ -329,6 +340,50 @@ pub mod perturb {
         let count = COUNT.get();
         TARGET.set(None);
         (prover.verify().is_ok(), count)
+    }
+
+    /// [`check`] over the cells assigned in regions whose name contains one of `regions` (every
+    /// one of them with `ZKLIQ_PERTURB_ALL` set, else a seeded sample of `sample`), for a
+    /// circuit whose new gates live in named regions. Returns the number of such cells and how
+    /// many were perturbed.
+    pub fn check_regions<C: Circuit<Fp> + Clone>(
+        name: &str,
+        k: u32,
+        circuit: &C,
+        instance: &[Fp],
+        regions: &[&str],
+        sample: usize,
+    ) -> (usize, usize) {
+        FILTER.with_borrow_mut(|f| *f = regions.iter().map(|r| r.to_string()).collect());
+        MATCHED.with_borrow_mut(Vec::clear);
+        let (ok, _) = run(k, circuit, instance, None);
+        FILTER.with_borrow_mut(Vec::clear);
+        let cells = MATCHED.with_borrow_mut(std::mem::take);
+        assert!(ok, "{name}: the honest witness must verify");
+        assert!(!cells.is_empty(), "{name}: no cell in regions {regions:?}");
+        let targets: Vec<usize> = match budget(sample) {
+            Some(n) if n < cells.len() => {
+                use rand::{RngExt, SeedableRng};
+                let mut rng = rand::rngs::StdRng::seed_from_u64(cells.len() as u64);
+                let mut t: Vec<usize> = (0..n)
+                    .map(|_| cells[rng.random_range(0..cells.len())])
+                    .collect();
+                t.sort_unstable();
+                t.dedup();
+                t
+            }
+            _ => cells.clone(),
+        };
+        let survivors: Vec<usize> = targets
+            .iter()
+            .copied()
+            .filter(|&n| run(k, circuit, instance, Some(n)).0)
+            .collect();
+        assert!(
+            survivors.is_empty(),
+            "{name}: adding 1 to these advice cells still verifies: {survivors:?}"
+        );
+        (cells.len(), targets.len())
     }
 
     /// How many cells to perturb: all of them with `ZKLIQ_PERTURB_ALL` set, else `sample`.
@@ -488,4 +543,89 @@ pub mod liquidation {
             .verify()
             .map_err(|failures| failures.iter().map(|f| f.to_string()).collect())
     }
+}
+
+use zkliq_circuits::report::{Book, BucketEdges, ReportShape, ReportWitness};
+use zkliq_circuits::tree::TreeSpec;
+
+/// A report over a depth-`depth` tree whose leaves `0..accounts.len()` hold `accounts` (`None`:
+/// empty), in pieces of 8 positions: the pieces' witnesses, chained (each starts from the
+/// previous one's book under its blind; the first from the empty book under `blinds[0]`), the
+/// last one flagged `last`.
+pub fn report_pieces(
+    market: &Market,
+    prices: &PriceRound,
+    edges: &BucketEdges,
+    accounts: &[Option<Account>],
+    depth: u32,
+) -> Vec<ReportWitness> {
+    let spec = TreeSpec::v2(depth).unwrap();
+    let batch = BatchShape::in_tree(market.shape(), 3, spec).unwrap();
+    let shape = ReportShape::new(batch, edges.len()).unwrap();
+    let empty = EmptyTree::new(market.shape(), spec);
+    let mut store = MemoryStore::default();
+    let leaves = accounts.iter().enumerate().filter_map(|(i, a)| {
+        a.as_ref()
+            .map(|a| (i as u64, account_commitment(market, a)))
+    });
+    tree::update(&mut store, &empty, leaves).unwrap();
+    let pieces = accounts.len().div_ceil(8).max(1);
+    let mut book = Book::empty(market.assets().len(), edges.len());
+    let mut witnesses = Vec::with_capacity(pieces);
+    for i in 0..pieces {
+        let refs: Vec<Option<&Account>> = (0..8)
+            .map(|j| accounts.get(8 * i + j).and_then(Option::as_ref))
+            .collect();
+        let siblings = tree::path(&mut store, &empty, 3, i as u64).unwrap();
+        let blinds = [Fp::from(1000 + i as u64), Fp::from(1001 + i as u64)];
+        let w = ReportWitness::new(
+            shape,
+            market,
+            prices,
+            edges,
+            &refs,
+            i as u64,
+            siblings,
+            &book,
+            blinds,
+            i + 1 == pieces,
+        );
+        book = Book::from_fields(w.book_out(), market.assets().len(), edges.len()).unwrap();
+        witnesses.push(w);
+    }
+    witnesses
+}
+
+/// aave4 at the calm round, eight positions with one account in every bucket of the default
+/// edges: the boundary account (ratio 1.0) with its collateral scaled to ratios 1.05, 1.2, 1.4
+/// and 1.7, a random account (ratio above 2), a liquidatable one, one without debt, and an
+/// empty leaf.
+pub fn report_scene() -> (Market, PriceRound, Vec<Option<Account>>) {
+    let (market, prices, boundary) = vector("aave4", "aave4-calm", "aave4-boundary");
+    let scaled = |percent: u128, salt: u64| {
+        let collateral = boundary
+            .collateral()
+            .iter()
+            .map(|c| c * percent / 100)
+            .collect();
+        Account::new(
+            &market,
+            boundary.salt() + Fp::from(salt),
+            collateral,
+            boundary.debt().to_vec(),
+        )
+        .unwrap()
+    };
+    let named = |name: &str| vector("aave4", "aave4-calm", &format!("aave4-{name}")).2;
+    let accounts = vec![
+        Some(scaled(105, 1)),
+        Some(scaled(120, 2)),
+        None,
+        Some(named("rand5")),
+        Some(scaled(140, 3)),
+        Some(named("nodebt")),
+        Some(scaled(170, 4)),
+        Some(named("rand0")),
+    ];
+    (market, prices, accounts)
 }

@@ -1,0 +1,129 @@
+//! Report pieces as real proofs, and the piece circuit against the plain-integer reference on
+//! random books.
+
+mod common;
+
+use common::{keys, report_pieces, vector};
+use ff::Field;
+use halo2_proofs::dev::MockProver;
+use proptest::prelude::*;
+use zkliq_circuits::proof::{prove_report_witness, verify_column};
+use zkliq_circuits::report::{
+    BOOK_IN_ROW, BOOK_OUT_ROW, Book, BucketEdges, ReportCircuit, ReportInstance, reference,
+};
+use zkliq_circuits::{Account, Fp};
+
+/// A two-piece report as real proofs: both verify, the chain of book commitments links them,
+/// the last one opens to the reference's book, and changing any public input of either makes
+/// verification fail.
+#[test]
+fn a_two_piece_report_verifies_and_binds_every_public_input() {
+    let (market, prices, _) = vector("aave4", "aave4-crash", "aave4-rand0");
+    let accounts: Vec<Option<Account>> = (0..13)
+        .map(|i| (i != 4).then(|| vector("aave4", "aave4-crash", &format!("aave4-rand{i}")).2))
+        .collect();
+    let edges = BucketEdges::default_edges();
+    let pieces = report_pieces(&market, &prices, &edges, &accounts, 8);
+    assert_eq!(pieces.len(), 2);
+    let (params, key) = keys(pieces[0].shape);
+    let columns: Vec<Vec<Fp>> = pieces.iter().map(|w| w.public_inputs()).collect();
+    assert_eq!(columns[0][BOOK_OUT_ROW], columns[1][BOOK_IN_ROW]);
+    assert_eq!(
+        columns[0][BOOK_IN_ROW],
+        Book::empty(4, edges.len()).commitment(pieces[0].blind_in)
+    );
+    let (book, liquidatable) = reference::report(
+        &market,
+        &prices,
+        &edges,
+        accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u64, a))),
+    );
+    assert_eq!(
+        columns[1][BOOK_OUT_ROW],
+        book.commitment(pieces[1].blind_out)
+    );
+    let flagged: Vec<u64> = pieces
+        .iter()
+        .flat_map(|w| {
+            ReportInstance::from_column(w.shape, &w.public_inputs())
+                .unwrap()
+                .liquidatable()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(flagged, liquidatable);
+    assert!(!liquidatable.is_empty());
+
+    for (w, column) in pieces.iter().zip(&columns) {
+        let proof = prove_report_witness(&params, key, w.clone(), column).unwrap();
+        assert_eq!(proof.len(), key.verifier().proof_len());
+        verify_column(&params, key.verifier(), column, &proof).unwrap();
+        for row in 0..column.len() {
+            let mut flipped = column.clone();
+            flipped[row] += Fp::ONE;
+            assert!(
+                verify_column(&params, key.verifier(), &flipped, &proof).is_err(),
+                "row {row} of piece {} is not bound",
+                w.batch.subtree_index
+            );
+        }
+    }
+    eprintln!(
+        "{}: k = {}, {} rows, proof {} bytes",
+        pieces[0].shape,
+        pieces[0].shape.k(),
+        pieces[0].shape.rows(),
+        key.verifier().proof_len()
+    );
+}
+
+fn amount() -> impl Strategy<Value = u128> {
+    prop_oneof![
+        Just(0u128),
+        1u128..1_000_000_000_000_000_000_000,
+        any::<u128>(),
+        Just(u128::MAX),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Random books of up to 8 accounts (zero, small and u128-scale amounts, empty leaves):
+    /// the piece passes, and its book and flags are the reference's.
+    #[test]
+    fn a_piece_says_what_the_reference_says(
+        slots in proptest::collection::vec(
+            proptest::option::weighted(0.8, (proptest::collection::vec(amount(), 4), proptest::collection::vec(amount(), 4))),
+            8,
+        ),
+        calm in any::<bool>(),
+    ) {
+        let round = if calm { "aave4-calm" } else { "aave4-crash" };
+        let (market, prices, base) = vector("aave4", round, "aave4-rand0");
+        let accounts: Vec<Option<Account>> = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| s.map(|(c, d)| {
+                Account::new(&market, base.salt() + Fp::from(i as u64), c, d).unwrap()
+            }))
+            .collect();
+        let edges = BucketEdges::default_edges();
+        let pieces = report_pieces(&market, &prices, &edges, &accounts, 8);
+        let w = &pieces[0];
+        let prover = MockProver::run(w.shape.k(), &ReportCircuit::new(w.clone()), vec![w.public_inputs()]).unwrap();
+        prop_assert_eq!(prover.verify(), Ok(()));
+        let (book, liquidatable) = reference::report(
+            &market,
+            &prices,
+            &edges,
+            accounts.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as u64, a))),
+        );
+        prop_assert_eq!(Book::from_fields(w.book_out(), 4, edges.len()).unwrap(), book);
+        let instance = ReportInstance::from_column(w.shape, &w.public_inputs()).unwrap();
+        prop_assert_eq!(instance.liquidatable().collect::<Vec<_>>(), liquidatable);
+    }
+}
