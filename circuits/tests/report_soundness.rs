@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_rejected_by, assert_rejected_only_by, vector};
+use common::{assert_rejected_by, assert_rejected_only_by};
 use ff::Field;
 use halo2_proofs::dev::MockProver;
 use zkliq_circuits::batch::BatchShape;
