@@ -3,7 +3,8 @@
 //! kind of region occupies on the four chip columns (`a0..a3`), the range-check column (`a4`)
 //! and the second lane (`b0..b3`).
 //!
-//! `cargo run --release -p zkliq-benches --example rows`
+//! `cargo run --release -p zkliq-benches --example rows` (`-- report 7`: a 128-position report
+//! piece instead)
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,19 +145,44 @@ impl<F: ff::Field, CS: Assignment<F>> Assignment<F> for Recorder<'_, CS> {
 }
 
 fn main() {
-    let w = liquidation_witness(
-        "markets/aave-v3-4-liquidation.json",
-        "prices/aave-v3-4-crash.json",
-        "accounts/aave-leveraged.json",
-        32,
-    );
-    let prover = MockProver::run(
-        w.shape.k(),
-        &Recorded(LiquidationCircuit::new(w.clone())),
-        vec![w.public_inputs()],
-    )
-    .expect("synthesis");
-    assert_eq!(prover.verify(), Ok(()));
+    // `rows` (the liquidation circuit) or `rows report HEIGHT` (a 4-asset report piece).
+    let args: Vec<String> = std::env::args().collect();
+    let (name, k, total_rows) = match args.get(1).map(String::as_str) {
+        Some("report") => {
+            let height = args.get(2).and_then(|h| h.parse().ok()).unwrap_or(7);
+            let w = zkliq_benches::report_witness(
+                "markets/aave-v3-4-liquidation.json",
+                "prices/aave-v3-4-crash.json",
+                "accounts/aave-leveraged.json",
+                height,
+                32,
+            );
+            let prover = MockProver::run(
+                w.shape.k(),
+                &Recorded(zkliq_circuits::report::ReportCircuit::new(w.clone())),
+                vec![w.public_inputs()],
+            )
+            .expect("synthesis");
+            assert_eq!(prover.verify(), Ok(()));
+            (w.shape.to_string(), w.shape.k(), w.shape.rows())
+        }
+        _ => {
+            let w = liquidation_witness(
+                "markets/aave-v3-4-liquidation.json",
+                "prices/aave-v3-4-crash.json",
+                "accounts/aave-leveraged.json",
+                32,
+            );
+            let prover = MockProver::run(
+                w.shape.k(),
+                &Recorded(LiquidationCircuit::new(w.clone())),
+                vec![w.public_inputs()],
+            )
+            .expect("synthesis");
+            assert_eq!(prover.verify(), Ok(()));
+            (w.shape.to_string(), w.shape.k(), w.shape.rows())
+        }
+    };
     // Advice columns in creation order: a0..a3, a4 (range checks), then the lane b0..b3.
     let rows = ROWS.with(|r| r.borrow().clone());
     let index = |debug: &str| -> usize {
@@ -181,7 +207,7 @@ fn main() {
         by_kind.entry(kind).or_default()[side].extend(set.iter().copied());
         all[side].extend(set);
     }
-    println!("{} (k = {}, {} rows)", w.shape, w.shape.k(), w.shape.rows());
+    println!("{name} (k = {k}, {total_rows} rows)");
     println!("| regions | rows on a0..a3 | rows on a4 | rows on b0..b3 |");
     println!("|---|---|---|---|");
     let mut sorted: Vec<_> = by_kind

@@ -123,3 +123,68 @@ pub fn liquidation_witness(
     .expect("liquidatable")
     .0
 }
+
+/// The first piece of a report over a tree of `depth` whose first `2^height` leaves hold the
+/// account of `account` (in `fixtures/`) with its collateral scaled to 50%..250% (every bucket
+/// of the default edges, liquidatable ones included) and distinct salts, and whose leaf `2^height`
+/// holds one more account (so the piece is not the last).
+pub fn report_witness(
+    market: &str,
+    prices: &str,
+    account: &str,
+    height: u32,
+    depth: u32,
+) -> zkliq_circuits::report::ReportWitness {
+    use zkliq_circuits::Fp;
+    use zkliq_circuits::batch::BatchShape;
+    use zkliq_circuits::commitment::account_commitment;
+    use zkliq_circuits::report::{Book, BucketEdges, ReportShape, ReportWitness};
+    use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
+    let read = |p: &str| std::fs::read_to_string(fixtures().join(p)).expect("fixture");
+    let market = Market::from_json(&read(market)).expect("market");
+    let prices = PriceRound::from_json(&read(prices), &market).expect("prices");
+    let base = Account::from_json(&read(account), &market).expect("account");
+    let positions = 1usize << height;
+    let accounts: Vec<Account> = (0..=positions)
+        .map(|j| {
+            let percent = 50 + (j as u128 * 37) % 200;
+            let collateral = base
+                .collateral()
+                .iter()
+                .map(|c| c * percent / 100)
+                .collect();
+            Account::new(
+                &market,
+                base.salt() + Fp::from(j as u64),
+                collateral,
+                base.debt().to_vec(),
+            )
+            .expect("amounts per asset")
+        })
+        .collect();
+    let spec = TreeSpec::v2(depth).expect("depth");
+    let empty = EmptyTree::new(market.shape(), spec);
+    let mut store = MemoryStore::default();
+    let leaves = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (i as u64, account_commitment(&market, a)));
+    tree::update(&mut store, &empty, leaves).expect("memory");
+    let siblings = tree::path(&mut store, &empty, height, 0).expect("memory");
+    let edges = BucketEdges::default_edges();
+    let batch = BatchShape::in_tree(market.shape(), height, spec).expect("supported height");
+    let shape = ReportShape::new(batch, edges.len()).expect("report shape");
+    let refs: Vec<Option<&Account>> = accounts[..positions].iter().map(Some).collect();
+    ReportWitness::new(
+        shape,
+        &market,
+        &prices,
+        &edges,
+        &refs,
+        0,
+        siblings,
+        &Book::empty(market.assets().len(), edges.len()),
+        [Fp::from(7), Fp::from(8)],
+        false,
+    )
+}

@@ -151,6 +151,20 @@ fn an_empty_leaf_cannot_be_counted_as_an_account() {
 }
 
 #[test]
+fn a_zero_has_no_inverse() {
+    // Without this constraint `inv` would be a free cell when `v = 0` (the perturbation test
+    // found it): harmless for `f`, but a cell the statement does not determine.
+    let mut w = honest();
+    let j = position_where(&w, |p| p.occupied == Fp::ZERO);
+    w.positions[j].occupied_inv = Fp::ONE;
+    assert_rejected_only_by(mock_self(&w), &["no inverse unless flagged"]);
+    let mut w = honest();
+    let j = position_where(&w, |p| p.has_debt == Fp::ZERO);
+    w.positions[j].debt_inv = Fp::from(7);
+    assert_rejected_only_by(mock_self(&w), &["no inverse unless flagged"]);
+}
+
+#[test]
 fn an_account_cannot_be_left_out() {
     let mut w = honest();
     let j = position_where(&w, |p| p.occupied == Fp::ONE);

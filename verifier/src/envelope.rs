@@ -43,7 +43,7 @@ pub const LEGACY_STATE_FORMAT: &str = "zkliq-state-proof/1";
 pub const LIQUIDATION_FORMAT: &str = "zkliq-liquidation-proof/1";
 
 /// Every format this crate reads, and what kind of proof each is.
-const KINDS: [(&str, &str); 4] = [
+const KINDS: [(&str, &str); 6] = [
     (
         FORMAT,
         "a health proof (check it with Verifier::verify_health)",
@@ -59,6 +59,14 @@ const KINDS: [(&str, &str); 4] = [
     (
         LIQUIDATION_FORMAT,
         "a liquidation proof (check it with Verifier::verify_liquidation)",
+    ),
+    (
+        crate::report::REPORT_PIECE_FORMAT,
+        "a round-report piece (check the whole report with Verifier::verify_report)",
+    ),
+    (
+        crate::report::REPORT_FORMAT,
+        "a round report (check it with Verifier::verify_report)",
     ),
 ];
 
@@ -237,7 +245,7 @@ impl ProofEnvelope {
     }
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, EnvelopeError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, EnvelopeError> {
     // A leading UTF-8 byte-order mark (some editors write one) is not part of the JSON.
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Json(e.to_string()))
@@ -254,7 +262,7 @@ fn read_format(bytes: &[u8]) -> Result<String, EnvelopeError> {
 
 /// Checks the `format` field is one of `accepted`, naming the right call if the file is a
 /// proof of another kind.
-fn expect_format(
+pub(crate) fn expect_format(
     bytes: &[u8],
     accepted: &[&str],
     expected: &'static str,
@@ -273,7 +281,7 @@ fn expect_format(
     }
 }
 
-fn parse_fingerprint(text: &str) -> Result<Fingerprint, EnvelopeError> {
+pub(crate) fn parse_fingerprint(text: &str) -> Result<Fingerprint, EnvelopeError> {
     let mut fingerprint = [0u8; 32];
     hex::decode_to_slice(text, &mut fingerprint).map_err(|_| EnvelopeError::Field {
         field: "vk_fingerprint",
@@ -282,14 +290,17 @@ fn parse_fingerprint(text: &str) -> Result<Fingerprint, EnvelopeError> {
     Ok(Fingerprint(fingerprint))
 }
 
-fn parse_proof(text: &str) -> Result<Vec<u8>, EnvelopeError> {
+pub(crate) fn parse_proof(text: &str) -> Result<Vec<u8>, EnvelopeError> {
     hex::decode(text).map_err(|e| EnvelopeError::Field {
         field: "proof",
         problem: format!("must be hexadecimal: {e}"),
     })
 }
 
-fn element(field: &'static str, text: &str) -> Result<zkliq_circuits::Fp, EnvelopeError> {
+pub(crate) fn element(
+    field: &'static str,
+    text: &str,
+) -> Result<zkliq_circuits::Fp, EnvelopeError> {
     field::from_hex(text).map_err(|e: FieldHexError| EnvelopeError::Field {
         field,
         problem: e.to_string(),

@@ -95,6 +95,16 @@ pub enum VerifyError {
         /// The envelope's liquidator.
         found: String,
     },
+    /// A round report does not cover the tree exactly once, or its book does not open the
+    /// chain's end (a piece missing, repeated, reordered, from another report, or an altered
+    /// total).
+    #[error("report: {}{problem}", piece.map_or_else(String::new, |i| format!("piece {i} ")))]
+    Report {
+        /// The piece at fault, if one is.
+        piece: Option<u64>,
+        /// What is wrong.
+        problem: String,
+    },
     /// A link of a chain of liquidation proofs is not checked because an earlier link failed:
     /// its old root comes from a proof that did not verify.
     #[error("chain: link {failed} failed, so this link's old root is unproven")]

@@ -68,6 +68,7 @@
 mod context;
 mod envelope;
 mod error;
+mod report;
 mod verdict;
 mod verifier;
 
@@ -77,6 +78,9 @@ pub use envelope::{
     LiquidationProofEnvelope, ProofEnvelope, STATE_FORMAT, StateProofEnvelope,
 };
 pub use error::VerifyError;
+pub use report::{
+    BucketCount, REPORT_FORMAT, REPORT_PIECE_FORMAT, ReportFile, ReportPieceEnvelope, ReportVerdict,
+};
 pub use verdict::{HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict};
 pub use verifier::{BatchReport, Unbound, Verifier};
 pub use zkliq_circuits::batch::{BatchInstance, BatchInstanceError, BatchShape, SlotClaim};

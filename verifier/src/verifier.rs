@@ -53,7 +53,7 @@ fn check_market(shape: Shape, commitment: Fp, round: &Round) -> Result<(), Verif
 }
 
 /// Checks the proof's market and price commitments against the round, and the round's age.
-fn check_round(
+pub(crate) fn check_round(
     shape: Shape,
     market_commitment: Fp,
     price_commitment: Fp,
@@ -69,7 +69,7 @@ fn check_round(
     round.check_fresh()
 }
 
-fn check_root(expected: Fp, found: Fp) -> Result<(), VerifyError> {
+pub(crate) fn check_root(expected: Fp, found: Fp) -> Result<(), VerifyError> {
     if expected != found {
         return Err(VerifyError::RootMismatch {
             expected: field::to_hex(&expected),
@@ -256,6 +256,21 @@ impl Item for StateProofEnvelope {
 impl Item for LiquidationProofEnvelope {
     fn circuit(&self) -> CircuitShape {
         CircuitShape::Liquidation(self.instance.shape)
+    }
+    fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+    fn proof(&self) -> &[u8] {
+        &self.proof
+    }
+    fn column(&self) -> Vec<Fp> {
+        self.instance.to_column()
+    }
+}
+
+impl Item for crate::report::ReportPieceEnvelope {
+    fn circuit(&self) -> CircuitShape {
+        CircuitShape::Report(self.instance.shape())
     }
     fn fingerprint(&self) -> Fingerprint {
         self.fingerprint
@@ -514,6 +529,21 @@ impl Verifier {
     ) -> BatchReport<StateVerdict> {
         let root = root.into();
         self.verify_many(envelopes, |_, e| state_verdict(e, round, root))
+    }
+
+    /// Checks every piece's proof (fingerprint, length, batch verification); the first that
+    /// fails, with why.
+    pub(crate) fn verify_pieces(
+        &self,
+        pieces: &[crate::report::ReportPieceEnvelope],
+    ) -> Option<(usize, VerifyError)> {
+        let mut report = self.verify_many(pieces, |_, _| Ok(()));
+        let failed = report.results.iter().position(Result::is_err)?;
+        report
+            .results
+            .swap_remove(failed)
+            .err()
+            .map(|e| (failed, e))
     }
 
     fn verify_many<E: Item, V>(

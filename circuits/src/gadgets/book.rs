@@ -9,7 +9,8 @@
 //! | 0   | `u` | `w` | `inv` | `f` | `nonzero` |
 //!
 //! Gate `nonzero`, with `v = u + w`: `zero unless flagged`: `v·(1 - f) = 0`; `inverse`:
-//! `v·inv - f = 0`. So `f = 1` iff `v ≠ 0` (and `f` is boolean). Used for "the leaf is not the
+//! `v·inv - f = 0`; `no inverse unless flagged`: `inv·(1 - f) = 0`. So `f = 1` iff `v ≠ 0` (and
+//! `f` is boolean), and `inv` is determined: `1/v`, or 0 when `v = 0` (no free cell). Used for "the leaf is not the
 //! empty leaf" (`u` = leaf, `w` = the constant `-empty_leaf`) and "the account has debt"
 //! (`u = D_lo`, `w = D_hi`: both non-negative and far below the modulus, so the sum is 0 only
 //! when both are).
@@ -199,7 +200,8 @@ impl BookChip {
                 q,
                 [
                     ("zero unless flagged", v.clone() * (one() - f.clone())),
-                    ("inverse", v * inv - f),
+                    ("inverse", v * inv.clone() - f.clone()),
+                    ("no inverse unless flagged", inv * (one() - f)),
                 ],
             )
         });

@@ -35,7 +35,11 @@ impl Book {
     /// Accounts without debt (debt value zero at the round): neither liquidatable nor in a
     /// bucket.
     pub fn no_debt(&self) -> u64 {
-        self.accounts - self.liquidatable - self.buckets.iter().sum::<u64>()
+        let bucketed = self
+            .buckets
+            .iter()
+            .fold(self.liquidatable, |a, b| a.saturating_add(*b));
+        self.accounts.saturating_sub(bucketed)
     }
 
     /// The field elements the circuit carries: accounts, liquidatable, buckets, collateral,
@@ -48,6 +52,22 @@ impl Book {
             .chain(self.collateral.iter().map(big))
             .chain(self.debt.iter().map(big))
             .collect()
+    }
+
+    /// [`Book::to_fields`], or `None` if a total is not below the field modulus (a book read
+    /// from an untrusted file).
+    pub fn to_fields_checked(&self) -> Option<Vec<Fp>> {
+        let counts = [self.accounts, self.liquidatable]
+            .into_iter()
+            .chain(self.buckets.iter().copied())
+            .map(Fp::from);
+        let totals = self
+            .collateral
+            .iter()
+            .chain(&self.debt)
+            .map(field::from_biguint)
+            .collect::<Option<Vec<_>>>()?;
+        Some(counts.chain(totals).collect())
     }
 
     /// Reads field elements of a book of `assets` slots and `edges` edges (an opened last

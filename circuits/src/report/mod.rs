@@ -28,7 +28,7 @@ pub mod reference;
 mod shape;
 mod witness;
 
-pub use book::Book;
+pub use book::{Book, commit_fields};
 pub use circuit::ReportCircuit;
 pub use instance::{
     BOOK_IN_ROW, BOOK_OUT_ROW, BucketEdges, EDGES_START_ROW, LAST_ROW, MARKET_COMMITMENT_ROW,

@@ -197,6 +197,8 @@ pub mod perturb {
         static REGION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         static FILTER: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
         static MATCHED: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+        /// Cells to describe (region and annotation), for a failing perturbation test's message.
+        static DESCRIBE: std::cell::RefCell<Vec<(usize, String)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
 
     /// Runs the inner circuit, perturbing the targeted advice assignment.
@@ -275,16 +277,29 @@ pub mod perturb {
             let n = COUNT.get();
             COUNT.set(n + 1);
             let region = REGION.with_borrow(|r| r.clone());
+            let label: String = annotation().into();
+            DESCRIBE.with_borrow_mut(|d| {
+                for (cell, text) in d.iter_mut() {
+                    if *cell == n && text.is_empty() {
+                        *text = format!("{n}: {label:?} at row {row} in region {region:?}");
+                    }
+                }
+            });
             if FILTER.with_borrow(|f| f.iter().any(|name| region.contains(name.as_str()))) {
                 MATCHED.with_borrow_mut(|m| m.push(n));
             }
             let bump = TARGET.get() == Some(n);
-            self.0.assign_advice(annotation, column, row, || {
-                to().map(|v| {
-                    let v: Assigned<F> = v.into();
-                    if bump { v + F::ONE } else { v }
-                })
-            })
+            self.0.assign_advice(
+                || label,
+                column,
+                row,
+                || {
+                    to().map(|v| {
+                        let v: Assigned<F> = v.into();
+                        if bump { v + F::ONE } else { v }
+                    })
+                },
+            )
         }
         fn assign_fixed<V, VR, A, AR>(
             &mut self,
@@ -381,9 +396,26 @@ pub mod perturb {
             .collect();
         assert!(
             survivors.is_empty(),
-            "{name}: adding 1 to these advice cells still verifies: {survivors:?}"
+            "{name}: adding 1 to these advice cells still verifies: {:#?}",
+            describe(k, circuit, instance, &survivors)
         );
         (cells.len(), targets.len())
+    }
+
+    /// The region and annotation of each of `cells`.
+    pub fn describe<C: Circuit<Fp> + Clone>(
+        k: u32,
+        circuit: &C,
+        instance: &[Fp],
+        cells: &[usize],
+    ) -> Vec<String> {
+        DESCRIBE.with_borrow_mut(|d| *d = cells.iter().map(|c| (*c, String::new())).collect());
+        run(k, circuit, instance, None);
+        DESCRIBE
+            .with_borrow_mut(std::mem::take)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
     }
 
     /// How many cells to perturb: all of them with `ZKLIQ_PERTURB_ALL` set, else `sample`.
@@ -429,7 +461,8 @@ pub mod perturb {
             .collect();
         assert!(
             survivors.is_empty(),
-            "{name}: adding 1 to these advice cells (of {cells}) still verifies: {survivors:?}"
+            "{name}: adding 1 to these advice cells (of {cells}) still verifies: {:#?}",
+            describe(k, circuit, instance, &survivors)
         );
         (cells, targets.len())
     }

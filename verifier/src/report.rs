@@ -1,0 +1,611 @@
+//! Round reports: the piece files and the report file `zkliq report` writes, and
+//! [`Verifier::verify_report`], which checks that the pieces cover the whole tree exactly once
+//! and that the published book is the sum over every leaf.
+//!
+//! A piece file (`piece-000000.proof.json`):
+//!
+//! ```json
+//! {
+//!   "format": "zkliq-report-piece/1",
+//!   "shape": 4, "depth": 32, "positions": 128, "k": 16,
+//!   "vk_fingerprint": "<64 hex digits>",
+//!   "public_inputs": {
+//!     "root": "0x…", "market_commitment": "0x…", "price_commitment": "0x…",
+//!     "piece": 0, "book_in": "0x…", "book_out": "0x…", "last": false,
+//!     "edges": [10000, 11000, 12500, 15000, 20000],
+//!     "liquidatable": [17, 93]
+//!   },
+//!   "proof": "<hex>"
+//! }
+//! ```
+//!
+//! `liquidatable` lists the leaf indices (not positions) whose flag is 1, in increasing order.
+//!
+//! The report file (`report.json`) opens the book chain at both ends:
+//!
+//! ```json
+//! {
+//!   "format": "zkliq-report/1",
+//!   "depth": 32, "positions": 128, "pieces": 79,
+//!   "edges": [10000, 11000, 12500, 15000, 20000],
+//!   "first_blind": "0x…", "last_blind": "0x…",
+//!   "book": {
+//!     "accounts": 10000, "liquidatable": 100, "buckets": [0, 0, 0, 0, 9900],
+//!     "collateral": ["…", "…", "…", "…"], "debt": ["…", "…", "…", "…"]
+//!   }
+//! }
+//! ```
+//!
+//! Totals are decimal strings of base units, one per asset in market order.
+
+use num_bigint::BigUint;
+use serde::{Deserialize, Serialize};
+use zkliq_circuits::batch::BatchShape;
+use zkliq_circuits::field::{self, Fp};
+use zkliq_circuits::keys::{CircuitShape, Fingerprint, VerifierKey};
+use zkliq_circuits::report::{Book, BucketEdges, ReportInstance, ReportShape};
+use zkliq_circuits::tree::TreeSpec;
+use zkliq_circuits::{Shape, bounds};
+
+use crate::context::{Round, StateRoot};
+use crate::envelope::{
+    EnvelopeError, element, expect_format, parse_fingerprint, parse_json, parse_proof,
+};
+use crate::error::VerifyError;
+use crate::verdict::RoundInfo;
+use crate::verifier::{Verifier, check_root, check_round};
+
+/// The format of report piece files.
+pub const REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/1";
+/// The format of report files.
+pub const REPORT_FORMAT: &str = "zkliq-report/1";
+
+/// A parsed report piece file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPieceEnvelope {
+    /// Fingerprint of the verifying key the proof was made for.
+    pub fingerprint: Fingerprint,
+    /// The public inputs (with the circuit shape).
+    pub instance: ReportInstance,
+    /// The proof bytes.
+    pub proof: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPiece {
+    format: String,
+    shape: u64,
+    depth: u64,
+    positions: u64,
+    k: u64,
+    vk_fingerprint: String,
+    public_inputs: RawPieceInputs,
+    proof: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPieceInputs {
+    root: String,
+    market_commitment: String,
+    price_commitment: String,
+    piece: u64,
+    book_in: String,
+    book_out: String,
+    last: bool,
+    edges: Vec<u64>,
+    liquidatable: Vec<u64>,
+}
+
+fn bad(field: &'static str, problem: impl Into<String>) -> EnvelopeError {
+    EnvelopeError::Field {
+        field,
+        problem: problem.into(),
+    }
+}
+
+/// The report shape of `assets` slots, `positions` per piece, a tree of `depth` and `edges`.
+fn report_shape(
+    assets: u64,
+    depth: u64,
+    positions: u64,
+    edges: usize,
+) -> Result<ReportShape, EnvelopeError> {
+    let assets = usize::try_from(assets)
+        .ok()
+        .and_then(Shape::from_slots)
+        .ok_or(EnvelopeError::Shape { found: assets })?;
+    let tree = u32::try_from(depth)
+        .ok()
+        .and_then(TreeSpec::v2)
+        .ok_or_else(|| {
+            bad(
+                "depth",
+                format!(
+                    "must be an integer in {}..={}, got {depth}",
+                    TreeSpec::MIN_DEPTH,
+                    TreeSpec::MAX_DEPTH
+                ),
+            )
+        })?;
+    let batch = [8u64, 32, 128]
+        .contains(&positions)
+        .then(|| BatchShape::in_tree(assets, positions.trailing_zeros(), tree))
+        .flatten()
+        .ok_or_else(|| {
+            bad(
+                "positions",
+                format!("must be 8, 32 or 128 (below the tree's capacity), got {positions}"),
+            )
+        })?;
+    ReportShape::new(batch, edges).ok_or_else(|| {
+        bad(
+            "edges",
+            format!("must hold 1 to {} edges", bounds::MAX_EDGES),
+        )
+    })
+}
+
+fn edges(values: &[u64]) -> Result<BucketEdges, EnvelopeError> {
+    let values = values
+        .iter()
+        .map(|e| u32::try_from(*e).map_err(|_| bad("edges", format!("edge {e} is too large"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    BucketEdges::new(values).map_err(|e| bad("edges", e.to_string()))
+}
+
+impl ReportPieceEnvelope {
+    /// Wraps a proof made with `key` (the key of `instance`'s shape).
+    ///
+    /// # Panics
+    ///
+    /// If `key` is not the key of `instance`'s report shape.
+    pub fn new(key: &VerifierKey, instance: ReportInstance, proof: Vec<u8>) -> Self {
+        assert_eq!(
+            key.shape(),
+            CircuitShape::Report(instance.shape()),
+            "ReportPieceEnvelope::new needs the key of the instance's shape"
+        );
+        ReportPieceEnvelope {
+            fingerprint: key.fingerprint(),
+            instance,
+            proof,
+        }
+    }
+
+    /// Parses a piece file. Never panics, whatever the bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        expect_format(bytes, &[REPORT_PIECE_FORMAT], "a report piece")?;
+        let raw: RawPiece = parse_json(bytes)?;
+        let i = &raw.public_inputs;
+        let edges = edges(&i.edges)?;
+        let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len())?;
+        if raw.k != u64::from(shape.k()) {
+            return Err(bad(
+                "k",
+                format!("the {shape} circuit has k = {}, got {}", shape.k(), raw.k),
+            ));
+        }
+        if i.piece >= shape.pieces() {
+            return Err(bad(
+                "public_inputs.piece",
+                format!("must be below {}, got {}", shape.pieces(), i.piece),
+            ));
+        }
+        let first = i.piece * shape.positions() as u64;
+        let mut flags = vec![false; shape.positions()];
+        let mut previous = None;
+        for leaf in &i.liquidatable {
+            let position = leaf
+                .checked_sub(first)
+                .filter(|p| *p < shape.positions() as u64 && previous.is_none_or(|q| q < *leaf))
+                .ok_or_else(|| {
+                    bad(
+                        "public_inputs.liquidatable",
+                        format!("must be increasing leaf indices of the piece ({first}..{}), got {leaf}", first + shape.positions() as u64),
+                    )
+                })?;
+            flags[position as usize] = true;
+            previous = Some(*leaf);
+        }
+        let instance = ReportInstance::new(
+            shape,
+            element("public_inputs.root", &i.root)?,
+            element("public_inputs.market_commitment", &i.market_commitment)?,
+            element("public_inputs.price_commitment", &i.price_commitment)?,
+            i.piece,
+            element("public_inputs.book_in", &i.book_in)?,
+            element("public_inputs.book_out", &i.book_out)?,
+            i.last,
+            edges,
+            flags,
+        )
+        .map_err(|e| bad("public_inputs", e.to_string()))?;
+        Ok(ReportPieceEnvelope {
+            fingerprint: parse_fingerprint(&raw.vk_fingerprint)?,
+            instance,
+            proof: parse_proof(&raw.proof)?,
+        })
+    }
+
+    /// The piece file as pretty-printed JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let i = &self.instance;
+        let shape = i.shape();
+        let raw = RawPiece {
+            format: REPORT_PIECE_FORMAT.to_owned(),
+            shape: shape.batch.assets.assets() as u64,
+            depth: u64::from(shape.batch.tree.depth()),
+            positions: shape.positions() as u64,
+            k: u64::from(shape.k()),
+            vk_fingerprint: self.fingerprint.to_hex(),
+            public_inputs: RawPieceInputs {
+                root: field::to_hex(&i.root),
+                market_commitment: field::to_hex(&i.market_commitment),
+                price_commitment: field::to_hex(&i.price_commitment),
+                piece: i.subtree_index(),
+                book_in: field::to_hex(&i.book_in),
+                book_out: field::to_hex(&i.book_out),
+                last: i.last(),
+                edges: i.edges().as_slice().iter().map(|e| u64::from(*e)).collect(),
+                liquidatable: i.liquidatable().collect(),
+            },
+            proof: hex::encode(&self.proof),
+        };
+        let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
+        text.push('\n');
+        text
+    }
+}
+
+/// A parsed report file: the ends of the book chain, opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// The tree's depth.
+    pub depth: u32,
+    /// Positions per piece.
+    pub positions: usize,
+    /// Number of pieces (`0..pieces`).
+    pub pieces: u64,
+    /// The bucket edges.
+    pub edges: BucketEdges,
+    /// The blind of the first piece's book in (the empty book).
+    pub first_blind: Fp,
+    /// The blind of the last piece's book out.
+    pub last_blind: Fp,
+    /// The whole book.
+    pub book: Book,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    format: String,
+    depth: u64,
+    positions: u64,
+    pieces: u64,
+    edges: Vec<u64>,
+    first_blind: String,
+    last_blind: String,
+    book: RawBook,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBook {
+    accounts: u64,
+    liquidatable: u64,
+    buckets: Vec<u64>,
+    collateral: Vec<String>,
+    debt: Vec<String>,
+}
+
+fn total(field: &'static str, text: &str) -> Result<BigUint, EnvelopeError> {
+    let ok = !text.is_empty() && text.len() <= 60 && text.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| text.parse::<BigUint>().ok())
+        .flatten()
+        .filter(|v| v.bits() <= 200)
+        .ok_or_else(|| {
+            bad(
+                field,
+                format!(
+                    "must be a decimal string of base units below 2^200, got {:?}",
+                    zkliq_circuits::inputs::shorten(text)
+                ),
+            )
+        })
+}
+
+impl ReportFile {
+    /// Parses a report file. Never panics, whatever the bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        expect_format(bytes, &[REPORT_FORMAT], "a report")?;
+        let raw: RawReport = parse_json(bytes)?;
+        let edges = edges(&raw.edges)?;
+        let depth = u32::try_from(raw.depth)
+            .ok()
+            .filter(|d| TreeSpec::v2(*d).is_some())
+            .ok_or_else(|| {
+                bad(
+                    "depth",
+                    format!(
+                        "must be an integer in {}..={}, got {}",
+                        TreeSpec::MIN_DEPTH,
+                        TreeSpec::MAX_DEPTH,
+                        raw.depth
+                    ),
+                )
+            })?;
+        if ![8u64, 32, 128].contains(&raw.positions) {
+            return Err(bad(
+                "positions",
+                format!("must be 8, 32 or 128, got {}", raw.positions),
+            ));
+        }
+        if raw.book.buckets.len() != edges.len() {
+            return Err(bad(
+                "book.buckets",
+                format!(
+                    "must hold one count per edge ({}), got {}",
+                    edges.len(),
+                    raw.book.buckets.len()
+                ),
+            ));
+        }
+        let book = Book {
+            accounts: raw.book.accounts,
+            liquidatable: raw.book.liquidatable,
+            buckets: raw.book.buckets,
+            collateral: raw
+                .book
+                .collateral
+                .iter()
+                .map(|t| total("book.collateral", t))
+                .collect::<Result<_, _>>()?,
+            debt: raw
+                .book
+                .debt
+                .iter()
+                .map(|t| total("book.debt", t))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(ReportFile {
+            depth,
+            positions: raw.positions as usize,
+            pieces: raw.pieces,
+            edges,
+            first_blind: element("first_blind", &raw.first_blind)?,
+            last_blind: element("last_blind", &raw.last_blind)?,
+            book,
+        })
+    }
+
+    /// The report file as pretty-printed JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let raw = RawReport {
+            format: REPORT_FORMAT.to_owned(),
+            depth: u64::from(self.depth),
+            positions: self.positions as u64,
+            pieces: self.pieces,
+            edges: self
+                .edges
+                .as_slice()
+                .iter()
+                .map(|e| u64::from(*e))
+                .collect(),
+            first_blind: field::to_hex(&self.first_blind),
+            last_blind: field::to_hex(&self.last_blind),
+            book: RawBook {
+                accounts: self.book.accounts,
+                liquidatable: self.book.liquidatable,
+                buckets: self.book.buckets.clone(),
+                collateral: self
+                    .book
+                    .collateral
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                debt: self.book.debt.iter().map(ToString::to_string).collect(),
+            },
+        };
+        let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
+        text.push('\n');
+        text
+    }
+}
+
+/// One bucket of a verified report: accounts whose ratio (bps of `lhs/rhs`) is in
+/// `[from_bps, to_bps)`; `to_bps = None` is open above; both `None` is the no-debt bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BucketCount {
+    /// Lower edge in bps (`None`: the no-debt bucket).
+    pub from_bps: Option<u32>,
+    /// Upper edge in bps (`None`: open, or the no-debt bucket).
+    pub to_bps: Option<u32>,
+    /// Accounts in the bucket.
+    pub accounts: u64,
+}
+
+/// What a verified report proves about the whole book at the root and round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportVerdict {
+    /// The root the report is about.
+    pub root: Fp,
+    /// The round (and market) it was checked against.
+    pub round: RoundInfo,
+    /// Pieces, and positions per piece.
+    pub pieces: u64,
+    /// Positions per piece.
+    pub positions: usize,
+    /// The bucket edges.
+    pub edges: BucketEdges,
+    /// The whole book.
+    pub book: Book,
+    /// Every liquidatable leaf index, increasing.
+    pub liquidatable: Vec<u64>,
+}
+
+impl ReportVerdict {
+    /// The buckets: no debt, liquidatable (`[0, E_0)`), then `[E_{k-1}, E_k)`, the last open.
+    pub fn buckets(&self) -> Vec<BucketCount> {
+        let e = self.edges.as_slice();
+        let mut out = vec![
+            BucketCount {
+                from_bps: None,
+                to_bps: None,
+                accounts: self.book.no_debt(),
+            },
+            BucketCount {
+                from_bps: Some(0),
+                to_bps: Some(e[0]),
+                accounts: self.book.liquidatable,
+            },
+        ];
+        out.extend(
+            self.book
+                .buckets
+                .iter()
+                .enumerate()
+                .map(|(k, n)| BucketCount {
+                    from_bps: Some(e[k]),
+                    to_bps: e.get(k + 1).copied(),
+                    accounts: *n,
+                }),
+        );
+        out
+    }
+}
+
+fn report_error(piece: Option<u64>, problem: impl Into<String>) -> VerifyError {
+    VerifyError::Report {
+        piece,
+        problem: problem.into(),
+    }
+}
+
+impl Verifier {
+    /// Verifies a whole round report: `pieces` (in file order) and `report` against `round`
+    /// and `root`. Checks, besides every proof: the pieces are `0..report.pieces` in order, all
+    /// of one shape (the market's, the root's depth) and edges, at the root and round; the
+    /// first starts from the empty book under `first_blind`; each next one starts from the book
+    /// the one before ended with; only the last is flagged `last`; and `report.book` under
+    /// `last_blind` is the book the last piece ended with. Never panics, whatever the inputs.
+    pub fn verify_report(
+        &self,
+        pieces: &[ReportPieceEnvelope],
+        report: &ReportFile,
+        round: &Round,
+        root: impl Into<StateRoot>,
+    ) -> Result<ReportVerdict, VerifyError> {
+        let root = root.into();
+        if report.depth != root.depth {
+            return Err(VerifyError::DepthMismatch {
+                expected: root.depth,
+                found: report.depth,
+            });
+        }
+        if pieces.len() as u64 != report.pieces || pieces.is_empty() {
+            return Err(report_error(
+                None,
+                format!(
+                    "the report has {} pieces, but {} piece files were given",
+                    report.pieces,
+                    pieces.len()
+                ),
+            ));
+        }
+        let assets = round.market().assets().len();
+        let mut liquidatable = Vec::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            let i = i as u64;
+            let inst = &piece.instance;
+            let shape = inst.shape();
+            let at = |problem: String| report_error(Some(i), problem);
+            check_round(
+                shape.batch.assets,
+                inst.market_commitment,
+                inst.price_commitment,
+                round,
+            )?;
+            check_root(root.root, inst.root)?;
+            if shape.batch.tree.depth() != root.depth || shape.positions() != report.positions {
+                return Err(at(format!(
+                    "is a piece of {} positions in a tree of depth {}, the report's are {} and {}",
+                    shape.positions(),
+                    shape.batch.tree.depth(),
+                    report.positions,
+                    root.depth
+                )));
+            }
+            if inst.subtree_index() != i {
+                return Err(at(format!(
+                    "covers piece {} of the tree: a piece is missing, repeated or out of order",
+                    inst.subtree_index()
+                )));
+            }
+            if inst.edges() != &report.edges {
+                return Err(at("has other bucket edges than the report".into()));
+            }
+            if inst.last() != (i + 1 == report.pieces) {
+                return Err(at(if inst.last() {
+                    "is flagged last but is not the report's last piece".into()
+                } else {
+                    "is the report's last piece but does not prove the rest of the tree empty"
+                        .into()
+                }));
+            }
+            let expected_in = match i {
+                0 => Book::empty(assets, report.edges.len()).commitment(report.first_blind),
+                _ => pieces[i as usize - 1].instance.book_out,
+            };
+            if inst.book_in != expected_in {
+                return Err(at(match i {
+                    0 => "does not start from the empty book under first_blind".into(),
+                    _ => "does not start from the book the piece before ended with".into(),
+                }));
+            }
+            liquidatable.extend(inst.liquidatable());
+        }
+        let last = &pieces[pieces.len() - 1].instance;
+        let book = &report.book;
+        if book.collateral.len() != assets
+            || book.debt.len() != assets
+            || book.buckets.len() != report.edges.len()
+        {
+            return Err(report_error(
+                None,
+                format!("the book must hold {assets} totals per side and one count per edge"),
+            ));
+        }
+        if book
+            .to_fields_checked()
+            .map(|f| zkliq_circuits::report::commit_fields(&f, report.last_blind))
+            != Some(last.book_out)
+        {
+            return Err(report_error(None, "the book and last_blind do not open the last piece's book: a total or count was altered".to_owned()));
+        }
+        if book.liquidatable != liquidatable.len() as u64 {
+            return Err(report_error(
+                None,
+                "the liquidatable count differs from the pieces' flags".to_owned(),
+            ));
+        }
+        let report_check = self.verify_pieces(pieces);
+        if let Some((i, e)) = report_check {
+            return Err(report_error(
+                Some(i as u64),
+                format!("does not verify: {e}"),
+            ));
+        }
+        Ok(ReportVerdict {
+            root: root.root,
+            round: RoundInfo::new(round),
+            pieces: report.pieces,
+            positions: report.positions,
+            edges: report.edges.clone(),
+            book: book.clone(),
+            liquidatable,
+        })
+    }
+}
