@@ -50,6 +50,12 @@ pub enum Command {
     /// Verify a chain of liquidation proofs (a `keeper --execute` directory) from a state root:
     /// prints every amount and the final root.
     VerifyChain(VerifyChainArgs),
+    /// Prove a round report of a whole state: accounts, liquidatable set, totals per asset and
+    /// the ratio histogram, over every leaf, with nothing per account or per piece public.
+    Report(ReportArgs),
+    /// Verify a round report directory against the market, price round and state root: exit 0
+    /// only if every piece verifies and the pieces cover the whole tree exactly once.
+    VerifyReport(VerifyReportArgs),
 }
 
 /// `zkliq state ...`.
@@ -275,6 +281,61 @@ pub struct KeeperArgs {
     /// With --execute: the liquidator's id every proof is bound to (0x and 1 to 64 hex digits).
     #[arg(long, value_name = "0xHEX", requires = "execute")]
     pub liquidator: Option<String>,
+    #[command(flatten)]
+    pub params: ParamsArgs,
+}
+
+/// `zkliq report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The state database (its market is the report's).
+    #[arg(long, value_name = "DB")]
+    pub state: PathBuf,
+    /// The oracle price round (or a hypothetical one: a stress round).
+    #[arg(long, value_name = "FILE")]
+    pub prices: PathBuf,
+    /// Directory for the piece proofs and report.json (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Bucket edges in bps of the ratio lhs/rhs: increasing, starting at 10000, below 2^20, at
+    /// most 8.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "10000,11000,12500,15000,20000"
+    )]
+    pub buckets: String,
+    /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all).
+    #[arg(long, value_name = "N")]
+    pub positions: Option<usize>,
+    /// Replace a report in DIR made for another root, round, edges or piece size.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub params: ParamsArgs,
+}
+
+/// `zkliq verify-report`.
+#[derive(Debug, Args)]
+pub struct VerifyReportArgs {
+    /// The report directory: report.json and its piece-*.proof.json files.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The market the state is bound to.
+    #[arg(long, value_name = "FILE")]
+    pub market: PathBuf,
+    /// The price round the report is at.
+    #[arg(long, value_name = "FILE")]
+    pub prices: PathBuf,
+    /// The published state root the report is about.
+    #[arg(long, value_name = "ROOT")]
+    pub root: String,
+    /// The depth of the state's tree, if not 32 (as `state root --json` publishes it).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<u32>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub params: ParamsArgs,
 }

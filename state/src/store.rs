@@ -380,6 +380,15 @@ impl State {
         account_commitment(&self.market, account)
     }
 
+    /// One past the highest occupied leaf index (0 for an empty state): every leaf from here on
+    /// is empty.
+    pub fn leaf_bound(&self) -> Result<u64, StateError> {
+        let max: Option<i64> =
+            self.conn
+                .query_row("SELECT MAX(leaf_index) FROM accounts", [], |row| row.get(0))?;
+        Ok(max.map_or(0, |m| m as u64 + 1))
+    }
+
     /// Calls `f(leaf_index, account)` for every account in leaf order, streaming: memory does
     /// not grow with the number of accounts. The salt is not read (it does not change a
     /// verdict); accounts are passed with salt 0. Returns the number of accounts.

@@ -8,9 +8,11 @@ mod keeper;
 mod liquidate;
 mod new_account;
 mod prove;
+mod report;
 mod state;
 mod verify;
 mod verify_chain;
+mod verify_report;
 
 use crate::cli::{ClaimArg, Cli, Command};
 use crate::failure::Failure;
@@ -30,6 +32,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Keeper(args) if args.execute => execute::run(args),
         Command::Keeper(args) => keeper::run(args),
         Command::VerifyChain(args) => verify_chain::run(args),
+        Command::Report(args) => report::run(args),
+        Command::VerifyReport(args) => verify_report::run(args),
     }
 }
 

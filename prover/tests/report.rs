@@ -1,0 +1,389 @@
+//! `zkliq report` and `zkliq verify-report`: a report of a generated state equals the
+//! plain-integer reference; altered, dropped, duplicated, reordered or foreign pieces, altered
+//! totals, and the wrong root, round or market all fail; a rerun resumes; bad flags are refused.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fx, run};
+use serde_json::Value;
+use zkliq_circuits::report::{BucketEdges, reference};
+use zkliq_circuits::{Account, Market, PriceRound};
+
+const MARKET: &str = "vectors/markets/aave4.json";
+const CALM: &str = "vectors/prices/aave4-calm.json";
+const CRASH: &str = "vectors/prices/aave4-crash.json";
+
+/// The state's accounts, as JSON Lines: the ratio-boundary family of the vectors (exactly 1.0,
+/// 1.1, 1.25, 1.5 and 2.0 at the calm round, and just below 1.0 and 1.1), the random vectors,
+/// no debt, no collateral, u128-scale amounts, and the 40 accounts of `fixtures/state`.
+fn accounts_jsonl() -> String {
+    let read = |rel: &str| std::fs::read_to_string(common::fixtures().join(rel)).unwrap();
+    let vector = |name: &str| -> Value {
+        serde_json::from_str(&read(&format!("vectors/accounts/aave4-{name}.json"))).unwrap()
+    };
+    let mut lines: Vec<Value> = Vec::new();
+    let mut push = |id: String, mut v: Value, salt_tweak: u64| {
+        let salt = v["salt"].as_str().unwrap().to_owned();
+        let tail = u64::from_str_radix(&salt[salt.len() - 8..], 16).unwrap();
+        v["salt"] = Value::from(format!(
+            "{}{:08x}",
+            &salt[..salt.len() - 8],
+            (tail + salt_tweak) & 0xffff_ffff
+        ));
+        v["id"] = Value::from(id);
+        lines.push(v);
+    };
+    // Boundary: 9999 WETH-wei against 28179496 DAI-wei is exactly ratio 1.0 at the calm round.
+    for (i, (c, d)) in [(1u128, 1u128), (11, 10), (5, 4), (3, 2), (2, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut v = vector("boundary");
+        v["collateral"]["WETH"] = Value::from((9999 * c).to_string());
+        v["debt"]["DAI"] = Value::from((28_179_496 * d).to_string());
+        push(format!("edge{i}"), v, 1 + i as u64);
+    }
+    let mut v = vector("boundary");
+    v["collateral"]["WETH"] = Value::from((9999 * 11 - 1).to_string());
+    v["debt"]["DAI"] = Value::from((28_179_496u128 * 10).to_string());
+    push("below-1.1".into(), v, 10);
+    for name in ["boundary-minus", "nodebt", "nocollateral"] {
+        push(name.into(), vector(name), 20);
+    }
+    for i in 0..14 {
+        push(format!("rand{i}"), vector(&format!("rand{i}")), 30);
+    }
+    let huge = u128::MAX.to_string();
+    for (i, (c, d)) in [
+        (huge.as_str(), "1"),
+        (huge.as_str(), huge.as_str()),
+        ("0", huge.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut v = vector("rand0");
+        v["collateral"] = serde_json::json!({"WBTC": c, "WETH": c});
+        v["debt"] = serde_json::json!({"USDC": d, "DAI": d});
+        push(format!("huge{i}"), v, 40 + i as u64);
+    }
+    let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    text.push_str(&read("state/accounts.jsonl"));
+    text
+}
+
+/// A depth-10 state of those accounts; returns (db, jsonl path).
+fn state(dir: &Path) -> (String, String) {
+    let db = dir.join("state.db").display().to_string();
+    let jsonl = dir.join("accounts.jsonl");
+    std::fs::write(&jsonl, accounts_jsonl()).unwrap();
+    let r = run(&[
+        "state",
+        "init",
+        "--state",
+        &db,
+        "--market",
+        &fx(MARKET),
+        "--depth",
+        "10",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&[
+        "state",
+        "import",
+        "--state",
+        &db,
+        &jsonl.display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (db, jsonl.display().to_string())
+}
+
+fn report(db: &str, prices: &str, out: &Path, extra: &[&str]) -> common::Run {
+    let out = out.display().to_string();
+    let mut args = vec!["report", "--state", db, "--prices", prices, "--out", &out];
+    args.extend(extra);
+    run(&args)
+}
+
+fn verify(dir: &Path, prices: &str, root: &str) -> common::Run {
+    let dir = dir.display().to_string();
+    run(&[
+        "verify-report",
+        &dir,
+        "--market",
+        &fx(MARKET),
+        "--prices",
+        prices,
+        "--root",
+        root,
+        "--depth",
+        "10",
+        "--json",
+    ])
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_report_equals_the_reference_and_every_alteration_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, jsonl) = state(tmp.path());
+    let root = common::state_root(&db);
+    let out = tmp.path().join("report");
+    let r = report(&db, &fx(CALM), &out, &["--positions", "8"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary: Value = serde_json::from_str(&r.stdout).unwrap();
+    let pieces = summary["pieces"].as_u64().unwrap();
+    assert!(pieces >= 8, "{summary}");
+
+    // The verified figures are the reference's, computed from the JSON Lines in the clear.
+    let v = verify(&out, &fx(CALM), &root);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let got: Value = serde_json::from_str(&v.stdout).unwrap();
+    let market = Market::from_json(&std::fs::read_to_string(fx(MARKET)).unwrap()).unwrap();
+    let prices =
+        PriceRound::from_json(&std::fs::read_to_string(fx(CALM)).unwrap(), &market).unwrap();
+    let accounts: Vec<Account> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| Account::from_json_line(l, &market).unwrap().1)
+        .collect();
+    let edges = BucketEdges::default_edges();
+    let (book, liquidatable) = reference::report(
+        &market,
+        &prices,
+        &edges,
+        accounts.iter().enumerate().map(|(i, a)| (i as u64, a)),
+    );
+    assert_eq!(got["accounts"], Value::from(accounts.len() as u64));
+    assert_eq!(got["accounts"], Value::from(book.accounts));
+    assert_eq!(got["liquidatable"], serde_json::json!(liquidatable));
+    for (i, asset) in market.assets().iter().enumerate() {
+        assert_eq!(
+            got["totals"][&asset.symbol]["collateral"],
+            Value::from(book.collateral[i].to_string())
+        );
+        assert_eq!(
+            got["totals"][&asset.symbol]["debt"],
+            Value::from(book.debt[i].to_string())
+        );
+    }
+    let buckets = got["buckets"].as_array().unwrap();
+    assert_eq!(
+        buckets[0],
+        serde_json::json!({"from_bps": null, "to_bps": null, "accounts": book.no_debt()})
+    );
+    assert_eq!(
+        buckets[1],
+        serde_json::json!({"from_bps": 0, "to_bps": 10000, "accounts": book.liquidatable})
+    );
+    for (k, n) in book.buckets.iter().enumerate() {
+        assert_eq!(buckets[2 + k]["accounts"], Value::from(*n));
+    }
+    // Every bucket is populated by the boundary family, each account exactly at its lower edge.
+    assert!(book.buckets.iter().all(|n| *n > 0), "{:?}", book.buckets);
+    assert!(book.no_debt() > 0 && book.liquidatable > 0);
+
+    let fails = |dir: &Path, prices: &str, root: &str, why: &str| {
+        let r = verify(dir, prices, root);
+        assert_eq!(r.code, 1, "{why}: {}{}", r.stdout, r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["valid"], Value::from(false), "{why}");
+        v["error"].as_str().unwrap().to_owned()
+    };
+    let variant = |name: &str, change: &dyn Fn(&Path)| {
+        let dir = tmp.path().join(name);
+        copy_dir(&out, &dir);
+        change(&dir);
+        dir
+    };
+    let piece = |dir: &Path, i: u64| dir.join(format!("piece-{i:06}.proof.json"));
+    let edit = |path: &Path, f: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        f(&mut v);
+        std::fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    };
+
+    // Altered totals and counts in report.json.
+    let d = variant("total", &|d| {
+        edit(&d.join("report.json"), &|v| {
+            // The last digit changed: a total one unit off (totals may pass u128).
+            let mut t = v["book"]["collateral"][0].as_str().unwrap().to_owned();
+            let last = t.pop().unwrap();
+            t.push(if last == '9' {
+                '8'
+            } else {
+                (last as u8 + 1) as char
+            });
+            v["book"]["collateral"][0] = Value::from(t);
+        })
+    });
+    assert!(fails(&d, &fx(CALM), &root, "total").contains("altered"));
+    let d = variant("count", &|d| {
+        edit(&d.join("report.json"), &|v| {
+            v["book"]["buckets"][2] = Value::from(v["book"]["buckets"][2].as_u64().unwrap() + 1);
+        })
+    });
+    fails(&d, &fx(CALM), &root, "bucket count");
+    // A dropped piece (in the middle, and the last).
+    let d = variant("dropped", &|d| std::fs::remove_file(piece(d, 3)).unwrap());
+    fails(&d, &fx(CALM), &root, "dropped piece");
+    let d = variant("dropped-last", &|d| {
+        std::fs::remove_file(piece(d, pieces - 1)).unwrap()
+    });
+    fails(&d, &fx(CALM), &root, "dropped last piece");
+    // A duplicated piece.
+    let d = variant("duplicated", &|d| {
+        std::fs::copy(piece(d, 2), d.join("piece-000002-copy.proof.json")).unwrap();
+    });
+    fails(&d, &fx(CALM), &root, "duplicated piece");
+    // Two pieces swapped.
+    let d = variant("reordered", &|d| {
+        let (a, b) = (piece(d, 1), piece(d, 2));
+        let tmp = d.join("swap");
+        std::fs::rename(&a, &tmp).unwrap();
+        std::fs::rename(&b, &a).unwrap();
+        std::fs::rename(&tmp, &b).unwrap();
+    });
+    fails(&d, &fx(CALM), &root, "reordered pieces");
+    // An altered flag (a liquidatable account hidden).
+    let d = variant("flag", &|d| {
+        for i in 0..pieces {
+            let p = piece(d, i);
+            let text = std::fs::read_to_string(&p).unwrap();
+            if text.contains("\"liquidatable\": [\n") {
+                edit(&p, &|v| {
+                    v["public_inputs"]["liquidatable"]
+                        .as_array_mut()
+                        .unwrap()
+                        .pop();
+                });
+                return;
+            }
+        }
+        panic!("no piece with a liquidatable account");
+    });
+    fails(&d, &fx(CALM), &root, "hidden liquidatable account");
+
+    // The wrong root, round or market.
+    let other = "0x0000000000000000000000000000000000000000000000000000000000000001";
+    assert!(fails(&out, &fx(CALM), other, "root").contains("root"));
+    assert!(fails(&out, &fx(CRASH), &root, "round").contains("price"));
+
+    // A piece from a report at another round, and from another state.
+    let crash = tmp.path().join("crash");
+    let r = report(&db, &fx(CRASH), &crash, &["--positions", "8"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verify(&crash, &fx(CRASH), &root).code, 0);
+    let d = variant("foreign-round", &|d| {
+        std::fs::copy(piece(&crash, 1), piece(d, 1)).unwrap();
+    });
+    fails(&d, &fx(CALM), &root, "piece of another round");
+    let other_state = tmp.path().join("other");
+    std::fs::create_dir_all(&other_state).unwrap();
+    let (db2, _) = state(&other_state);
+    // The same accounts but one, whose collateral differs.
+    let extra = other_state.join("extra.jsonl");
+    let line = accounts_jsonl()
+        .lines()
+        .find(|l| l.contains("\"rand3\""))
+        .unwrap()
+        .to_owned();
+    let mut changed: Value = serde_json::from_str(&line).unwrap();
+    changed["collateral"]["WETH"] = Value::from("123456789");
+    std::fs::write(&extra, format!("{changed}\n")).unwrap();
+    let r = run(&[
+        "state",
+        "import",
+        "--state",
+        &db2,
+        &extra.display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_ne!(common::state_root(&db2), root);
+    let other_out = tmp.path().join("other-report");
+    let r = report(&db2, &fx(CALM), &other_out, &["--positions", "8"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let d = variant("foreign-state", &|d| {
+        std::fs::copy(piece(&other_out, 0), piece(d, 0)).unwrap();
+    });
+    fails(&d, &fx(CALM), &root, "piece of another state");
+}
+
+#[test]
+fn a_rerun_resumes_and_bad_flags_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = state(tmp.path());
+    let root = common::state_root(&db);
+    let out = tmp.path().join("report");
+    let r = report(&db, &fx(CRASH), &out, &["--positions", "32"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first: Value = serde_json::from_str(&r.stdout).unwrap();
+    let pieces = first["pieces"].as_u64().unwrap();
+    assert!(pieces >= 2);
+    // A crash after one piece: the others kept byte for byte, the missing one proved again.
+    let kept = std::fs::read(out.join("piece-000000.proof.json")).unwrap();
+    std::fs::remove_file(out.join("piece-000001.proof.json")).unwrap();
+    std::fs::remove_file(out.join("report.json")).unwrap();
+    assert_eq!(
+        verify(&out, &fx(CRASH), &root).code,
+        1,
+        "an incomplete report must not verify"
+    );
+    let r = report(&db, &fx(CRASH), &out, &["--positions", "32"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let second: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(second["proved"], Value::from(1));
+    assert_eq!(second["kept"], Value::from(pieces - 1));
+    assert_eq!(
+        std::fs::read(out.join("piece-000000.proof.json")).unwrap(),
+        kept
+    );
+    assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
+    // The secret is private, the rest public.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| std::fs::metadata(out.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("report-secret.json"), 0o600);
+        assert_eq!(mode("report.json"), 0o644);
+    }
+    // Another round into the same directory needs --force.
+    let r = report(&db, &fx(CALM), &out, &["--positions", "32"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+
+    for (flags, expected) in [
+        (
+            &["--buckets", "9000,11000"][..],
+            "--buckets: bucket edges: the first edge is 9000",
+        ),
+        (
+            &["--buckets", "10000,12000,11000"],
+            "--buckets: bucket edges: edges must increase strictly",
+        ),
+        (
+            &["--buckets", "10000,2000000"],
+            "--buckets: bucket edges: edge 2000000 is not below 2^20",
+        ),
+        (
+            &["--buckets", "10000,x"],
+            "--buckets: \"x\" is not a whole number of bps",
+        ),
+        (&["--positions", "7"], "--positions: must be 8, 32 or 128"),
+    ] {
+        let r = report(&db, &fx(CRASH), &tmp.path().join("bad"), flags);
+        assert_eq!(r.code, 2, "{flags:?}: {}", r.stderr);
+        assert!(r.stderr.contains(expected), "{flags:?}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    }
+}
