@@ -540,7 +540,7 @@ impl Verifier {
             }
             if inst.subtree_index() != i {
                 return Err(at(format!(
-                    "covers piece {} of the tree: a piece is missing, repeated or out of order",
+                    "is in the place of piece {i} but covers piece {} of the tree: a piece is missing, repeated or out of order",
                     inst.subtree_index()
                 )));
             }
