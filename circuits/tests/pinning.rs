@@ -273,3 +273,44 @@ fn liquidation_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
         );
     }
 }
+
+/// Report pieces (depth 32, the default five edges): the smallest `k`, and a description pinned
+/// in `fixtures/keys/report-<assets>x<positions>.txt`.
+#[test]
+fn report_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
+    use zkliq_circuits::report::{ReportCircuit, ReportShape};
+    let dir = common::fixtures().join("keys");
+    let regenerate = std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some();
+    let cs = constraint_system_digest::<ReportCircuit>();
+    for assets in Shape::ALL {
+        for batch in BatchShape::all(assets, TreeSpec::DEFAULT).filter(|b| b.height >= 3) {
+            let shape = ReportShape::new(batch, 5).unwrap();
+            let circuit = ReportCircuit::keygen(shape);
+            let k = shape.k();
+            let rows = rows_used(k, &circuit);
+            assert_eq!(rows, shape.rows());
+            assert!(rows <= usable_rows(k), "{shape} does not fit at k = {k}");
+            assert!(rows > usable_rows(k - 1), "{shape} fits at k = {}", k - 1);
+            let cost = CircuitCost::<vesta::Point, _>::measure(k, &circuit);
+            let proof_bytes: usize = cost.proof_size(1).into();
+            let actual = format!(
+                "report piece: {} positions, {} assets, 5 edges, depth 32\nk: {k}\nrows: {rows}\nproof_bytes: {proof_bytes}\nconstraint_system: {cs}\n",
+                shape.positions(),
+                assets.assets(),
+            );
+            let path = dir.join(format!(
+                "report-{}x{}.txt",
+                assets.assets(),
+                shape.positions()
+            ));
+            if regenerate {
+                std::fs::write(&path, &actual).unwrap();
+            }
+            let stored = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                stored, actual,
+                "the {shape} circuit changed; if on purpose, rerun with ZKLIQ_REGENERATE_FIXTURES=1"
+            );
+        }
+    }
+}
