@@ -287,16 +287,27 @@ pub struct KeeperArgs {
 
 /// `zkliq report`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
     /// The state database (its market is the report's).
-    #[arg(long, value_name = "DB")]
-    pub state: PathBuf,
+    #[arg(long, value_name = "DB", required = true)]
+    pub state: Option<PathBuf>,
     /// The oracle price round (or a hypothetical one: a stress round).
-    #[arg(long, value_name = "FILE")]
-    pub prices: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    pub prices: Option<PathBuf>,
     /// Directory for the piece proofs and report.json (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: Option<PathBuf>,
+    /// Only this shard's pieces (piece p goes to shard p mod N); every shard needs the same
+    /// --secret. Join the shards' directories with `zkliq report merge`.
+    #[arg(long, value_name = "I/N", requires = "secret")]
+    pub shard: Option<Shard>,
+    /// The file holding the secret seed of the blinds (mode 0600; default DIR/report-secret.json,
+    /// created if missing). Shards share one, made by `zkliq report secret --out FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub secret: Option<PathBuf>,
     /// Bucket edges in bps of the ratio lhs/rhs: increasing, starting at 10000, below 2^20, at
     /// most 8.
     #[arg(
@@ -313,6 +324,31 @@ pub struct ReportArgs {
     pub force: bool,
     #[command(flatten)]
     pub params: ParamsArgs,
+}
+
+/// `zkliq report merge`, `zkliq report secret`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the directories of a sharded report (every shard, each piece exactly once) into
+    /// one report directory.
+    Merge {
+        /// The shards' output directories.
+        #[arg(value_name = "DIR", required = true, num_args = 1..)]
+        dirs: Vec<PathBuf>,
+        /// The report directory to write (created; must not exist unless --force).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write into an existing directory, replacing its report files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Create a secret seed for the blinds of a sharded report (mode 0600): give every shard a
+    /// copy, publish none.
+    Secret {
+        /// The file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// `zkliq verify-report`.

@@ -387,3 +387,142 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     }
 }
+
+/// Four shards run by GNU parallel (`parallel`, installed by `.ci/run`), merged: the same
+/// verified report as one unsharded run; a missing shard, or a shard of another report, does
+/// not merge.
+#[test]
+fn four_shards_with_gnu_parallel_make_the_unsharded_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = state(tmp.path());
+    let root = common::state_root(&db);
+    let secret = tmp.path().join("secret.json");
+    let r = run(&["report", "secret", "--out", &secret.display().to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let whole = tmp.path().join("whole");
+    let secret_arg = secret.display().to_string();
+    let r = report(
+        &db,
+        &fx(CALM),
+        &whole,
+        &["--positions", "8", "--secret", &secret_arg],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let zkliq = env!("CARGO_BIN_EXE_zkliq");
+    let shard_dir = |i: usize| tmp.path().join(format!("shard-{i}"));
+    let status = std::process::Command::new("parallel")
+        .env(
+            "ZKLIQ_PARAMS_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("params"),
+        )
+        .args([
+            "--will-cite",
+            "--halt",
+            "now,fail=1",
+            zkliq,
+            "report",
+            "--state",
+            &db,
+            "--prices",
+        ])
+        .arg(fx(CALM))
+        .args([
+            "--positions",
+            "8",
+            "--secret",
+            &secret_arg,
+            "--shard",
+            "{}/4",
+            "--out",
+        ])
+        .arg(tmp.path().join("shard-{}"))
+        .args([":::", "0", "1", "2", "3"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("GNU parallel must be installed (.ci/run installs the Debian package `parallel`)");
+    assert!(status.success());
+    let merged = tmp.path().join("merged");
+    let dirs: Vec<String> = (0..4).map(|i| shard_dir(i).display().to_string()).collect();
+    let mut args = vec!["report", "merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    let merged_arg = merged.display().to_string();
+    args.extend(["--out", &merged_arg]);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = verify(&whole, &fx(CALM), &root);
+    let b = verify(&merged, &fx(CALM), &root);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert_eq!(
+        a.stdout, b.stdout,
+        "the sharded report says what the unsharded one says"
+    );
+
+    // A shard missing.
+    let r = run(&[
+        "report",
+        "merge",
+        &dirs[0],
+        &dirs[1],
+        &dirs[3],
+        "--out",
+        &tmp.path().join("m2").display().to_string(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("shard 2/4 is missing"), "{}", r.stderr);
+    // A shard of a report with another secret.
+    let other_secret = tmp.path().join("other-secret.json");
+    assert_eq!(
+        run(&[
+            "report",
+            "secret",
+            "--out",
+            &other_secret.display().to_string()
+        ])
+        .code,
+        0
+    );
+    let stray = tmp.path().join("stray");
+    let r = report(
+        &db,
+        &fx(CALM),
+        &stray,
+        &[
+            "--positions",
+            "8",
+            "--secret",
+            &other_secret.display().to_string(),
+            "--shard",
+            "2/4",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let stray_arg = stray.display().to_string();
+    let r = run(&[
+        "report",
+        "merge",
+        &dirs[0],
+        &dirs[1],
+        &stray_arg,
+        &dirs[3],
+        "--out",
+        &tmp.path().join("m3").display().to_string(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("different reports"), "{}", r.stderr);
+    // A shard without the secret file is refused before any work.
+    let r = report(
+        &db,
+        &fx(CALM),
+        &tmp.path().join("s"),
+        &[
+            "--secret",
+            &tmp.path().join("none.json").display().to_string(),
+            "--shard",
+            "0/2",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("report secret --out"), "{}", r.stderr);
+}

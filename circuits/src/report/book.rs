@@ -32,6 +32,21 @@ impl Book {
         }
     }
 
+    /// Adds `other` (the figures of more leaves) to this book.
+    pub fn add(&mut self, other: &Book) {
+        self.accounts += other.accounts;
+        self.liquidatable += other.liquidatable;
+        for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
+            *a += b;
+        }
+        for (a, b) in self.collateral.iter_mut().zip(&other.collateral) {
+            *a += b;
+        }
+        for (a, b) in self.debt.iter_mut().zip(&other.debt) {
+            *a += b;
+        }
+    }
+
     /// Accounts without debt (debt value zero at the round): neither liquidatable nor in a
     /// bucket.
     pub fn no_debt(&self) -> u64 {

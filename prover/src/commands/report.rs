@@ -1,12 +1,16 @@
-//! `zkliq report`: prove a round report of a whole state ([`zkliq_circuits::report`]).
+//! `zkliq report`: prove a round report of a whole state ([`zkliq_circuits::report`]);
+//! `zkliq report merge`: join the directories of a sharded report; `zkliq report secret`: make
+//! the seed the shards share.
 //!
 //! The tree is cut into pieces of `--positions` leaves, `0..=L` with `L` the piece of the last
 //! occupied leaf. The book each piece starts from is computed in the clear from the state (the
-//! operator's private data); blinds are `Poseidon(seed, i)` from a random seed kept in
-//! `DIR/report-secret.json` (mode 0600, never to be published), so a rerun after a crash
-//! recomputes every piece's public inputs, keeps the piece files that already hold them and
-//! proves the rest. `report.json` (the opened ends of the chain) is written last: a directory
-//! with it is a complete report.
+//! operator's private data, the same on every machine with a copy of the database); blinds are
+//! `Poseidon(seed, i)` from a random seed in the secret file (mode 0600, never published). So
+//! any machine with the database and the seed computes every piece's public inputs: a shard
+//! (`--shard I/N`, pieces `p` with `p mod N = I`) proves its own pieces of the one chain, and a
+//! rerun after a crash keeps the piece files that already hold their public inputs and proves
+//! the rest. `report.json` (the opened ends of the chain) is written last: a directory with it
+//! holds a complete report (or a complete shard).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,14 +23,14 @@ use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::commitment::price_commitment;
 use zkliq_circuits::field::{self, Fp};
 use zkliq_circuits::report::{
-    Book, BucketEdges, ROOT_ROW, ReportInstance, ReportShape, ReportWitness,
+    Book, BucketEdges, ROOT_ROW, ReportInstance, ReportShape, ReportWitness, reference,
 };
 use zkliq_circuits::{hash, proof};
 use zkliq_verifier::{ReportFile, ReportPieceEnvelope};
 
 use super::state::{open, state_failure};
-use crate::cli::ReportArgs;
-use crate::failure::{Failure, bad_input, internal};
+use crate::cli::{ReportArgs, ReportCommand};
+use crate::failure::{Failure, bad_input, internal, rejected};
 use crate::files::Visibility;
 use crate::output::say;
 use crate::{files, setup};
@@ -34,18 +38,43 @@ use crate::{files, setup};
 /// The piece sizes a report may use.
 const PIECE_SIZES: [usize; 3] = [8, 32, 128];
 
-/// What a rerun must match to resume, and the seed of the blinds.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// The secret file: the seed of the blinds.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Secret {
+    format: String,
+    seed: String,
+}
+
+const SECRET_FORMAT: &str = "zkliq-report-secret/1";
+
+/// What a rerun in the same directory must match to keep its pieces (public: the seed appears
+/// only as a digest).
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct RunContext {
     format: String,
     root: String,
     price_commitment: String,
     edges: Vec<u32>,
     positions: usize,
-    seed: String,
+    shard: Option<String>,
+    seed_digest: String,
 }
 
-const SECRET_FORMAT: &str = "zkliq-report-secret/1";
+const CONTEXT_FORMAT: &str = "zkliq-report-context/1";
+
+/// A shard's record of which part it proved (`shard.json`), for `report merge`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShardFile {
+    format: String,
+    shard: u64,
+    shards: u64,
+    pieces: u64,
+}
+
+const SHARD_FORMAT: &str = "zkliq-report-shard/1";
 
 /// The file of piece `i`.
 pub fn piece_path(dir: &Path, i: u64) -> PathBuf {
@@ -70,11 +99,32 @@ fn blind(seed: Fp, i: u64) -> Fp {
 }
 
 pub fn run(args: ReportArgs) -> Result<(), Failure> {
+    match args.command {
+        Some(ReportCommand::Merge { dirs, out, force }) => return merge(&dirs, &out, force),
+        Some(ReportCommand::Secret { out }) => return new_secret(&out).map(|_| ()),
+        None => {}
+    }
+    let (Some(state_path), Some(prices_path), Some(out)) =
+        (args.state.clone(), args.prices.clone(), args.out.clone())
+    else {
+        return Err(bad_input(anyhow!(
+            "--state, --prices and --out are required"
+        )));
+    };
+    prove_report(&args, &state_path, &prices_path, &out)
+}
+
+fn prove_report(
+    args: &ReportArgs,
+    state_path: &Path,
+    prices_path: &Path,
+    out: &Path,
+) -> Result<(), Failure> {
     let started = Instant::now();
     let edges = parse_edges(&args.buckets)?;
-    let state = open(&args.state)?;
+    let state = open(state_path)?;
     let market = state.market().clone();
-    let prices = files::prices(&args.prices, &market)?;
+    let prices = files::prices(prices_path, &market)?;
     let tree = state.tree();
     let assets = market.shape();
     let shape_of = |positions: usize| {
@@ -86,7 +136,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     };
     let bound = state
         .leaf_bound()
-        .map_err(|e| state_failure(&args.state, e))?;
+        .map_err(|e| state_failure(state_path, e))?;
     let pieces_of = |shape: ReportShape| bound.div_ceil(shape.positions() as u64).max(1);
     let shape = match args.positions {
         Some(p) => shape_of(p).ok_or_else(|| {
@@ -107,122 +157,104 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
             })?,
     };
     let pieces = pieces_of(shape);
-    let root = state.root().map_err(|e| state_failure(&args.state, e))?;
+    let root = state.root().map_err(|e| state_failure(state_path, e))?;
     let prices_commitment = price_commitment(&market, &prices);
 
-    if args.out.exists() && !args.out.is_dir() {
+    if out.exists() && !out.is_dir() {
         return Err(bad_input(anyhow!(
             "{}: exists and is not a directory",
-            args.out.display()
+            out.display()
         )));
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| {
+    std::fs::create_dir_all(out).map_err(|e| {
         bad_input(anyhow!(
             "{}: cannot create the directory: {}",
-            args.out.display(),
+            out.display(),
             files::io_cause(&e)
         ))
     })?;
-    let secret_path = args.out.join("report-secret.json");
-    let context = Secret {
-        format: SECRET_FORMAT.to_owned(),
+    let secret_path = args
+        .secret
+        .clone()
+        .unwrap_or_else(|| out.join("report-secret.json"));
+    let seed = match read_secret(&secret_path)? {
+        Some(seed) => seed,
+        None if args.shard.is_some() => {
+            return Err(bad_input(anyhow!(
+                "--secret {}: missing; every shard needs the same one: create it once with `zkliq report secret --out FILE` and copy it to each machine",
+                secret_path.display()
+            )));
+        }
+        None => new_secret(&secret_path)?,
+    };
+    let context = RunContext {
+        format: CONTEXT_FORMAT.to_owned(),
         root: field::to_hex(&root),
         price_commitment: field::to_hex(&prices_commitment),
         edges: edges.as_slice().to_vec(),
         positions: shape.positions(),
-        seed: String::new(),
+        shard: args.shard.map(|s| format!("{}/{}", s.index, s.count)),
+        seed_digest: field::to_hex(&hash::constant_length(&[
+            seed,
+            Fp::from(u64::from_be_bytes(*b"zkliq:sd")),
+        ])),
     };
-    let seed = match std::fs::read(&secret_path) {
-        Ok(bytes) => {
-            let old: Secret = serde_json::from_slice(&bytes).map_err(|e| {
-                bad_input(anyhow!(
-                    "{}: not a report secret: {e}",
-                    secret_path.display()
-                ))
-            })?;
-            let same = Secret {
-                seed: old.seed.clone(),
-                format: old.format.clone(),
-                ..context.clone()
-            };
-            if same != old {
-                if !args.force {
-                    return Err(bad_input(anyhow!(
-                        "{}: holds a report for another root, round, edges or piece size (use --force to replace it)",
-                        args.out.display()
-                    )));
-                }
-                None
-            } else {
-                Some(
-                    field::from_hex(&old.seed)
-                        .map_err(|e| bad_input(anyhow!("{}: seed: {e}", secret_path.display())))?,
-                )
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let leftover =
-                piece_path(&args.out, 0).exists() || args.out.join("report.json").exists();
-            if leftover && !args.force {
-                return Err(bad_input(anyhow!(
-                    "{}: holds report files but no report-secret.json to resume them with (use --force to replace them)",
-                    args.out.display()
-                )));
-            }
-            None
-        }
-        Err(e) => {
-            return Err(internal(anyhow!(
-                "{}: cannot read: {}",
-                secret_path.display(),
-                files::io_cause(&e)
+    let context_path = out.join("report-context.json");
+    let previous: Option<RunContext> = std::fs::read(&context_path)
+        .ok()
+        .map(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(None);
+    let leftover = previous.is_some() || has_report_files(out)?;
+    if previous.as_ref() != Some(&context) && leftover {
+        if !args.force {
+            return Err(bad_input(anyhow!(
+                "{}: holds a report for another root, round, edges, piece size, shard or secret (use --force to replace it)",
+                out.display()
             )));
         }
-    };
-    let seed = match seed {
-        Some(seed) => seed,
-        None => {
-            let seed = Account::random_salt().map_err(internal)?;
-            let text = serde_json::to_string_pretty(&Secret {
-                seed: field::to_hex(&seed),
-                ..context
-            })
-            .expect("strings and numbers");
-            files::write_atomically(
-                &secret_path,
-                &(text + "\n"),
-                &[&args.state, &args.prices],
-                true,
-                Visibility::Private,
-            )?;
-            // A new seed means new blinds: pieces and a report of another seed are stale.
-            for i in 0..pieces {
-                remove_stale(&piece_path(&args.out, i))?;
-            }
-            remove_stale(&args.out.join("report.json"))?;
-            seed
-        }
-    };
+        remove_report_files(out)?;
+    }
+    let inputs: [&Path; 2] = [state_path, prices_path];
+    let text = serde_json::to_string_pretty(&context).expect("strings and numbers") + "\n";
+    files::write_atomically(&context_path, &text, &inputs, true, Visibility::Public)?;
 
+    let ours = |i: u64| args.shard.is_none_or(|s| i % s.count == s.index);
     let store = setup::params_store(setup::params_dir(&args.params));
     let params = setup::params(&store, shape.k())?;
     let key = setup::prover_key(&params, shape)?;
-    let bar = setup::progress_bar(pieces, "{bar:40} {pos}/{len} pieces {elapsed} (eta {eta})");
-    let mut book = Book::empty(market.assets().len(), edges.len());
+    let mine = (0..pieces).filter(|i| ours(*i)).count() as u64;
+    let bar = setup::progress_bar(mine, "{bar:40} {pos}/{len} pieces {elapsed} (eta {eta})");
+    let n = market.assets().len();
+    let mut book = Book::empty(n, edges.len());
     let (mut proved, mut kept) = (0u64, 0u64);
     let prove_started = Instant::now();
     for i in 0..pieces {
         let height = shape.batch.height;
         let accounts = state
             .subtree(height, i)
-            .map_err(|e| state_failure(&args.state, e))?;
-        let siblings = state
-            .path(height, i)
-            .map_err(|e| state_failure(&args.state, e))?;
+            .map_err(|e| state_failure(state_path, e))?;
         let refs: Vec<Option<&Account>> = accounts
             .iter()
             .map(|a| a.as_ref().map(|a| &a.account))
             .collect();
+        // The book after this piece, in the clear (every shard computes the whole chain).
+        let first = i << height;
+        let (added, _) = reference::report(
+            &market,
+            &prices,
+            &edges,
+            refs.iter()
+                .enumerate()
+                .filter_map(|(j, a)| a.map(|a| (first + j as u64, a))),
+        );
+        let book_in = book.clone();
+        book.add(&added);
+        if !ours(i) {
+            continue;
+        }
+        let siblings = state
+            .path(height, i)
+            .map_err(|e| state_failure(state_path, e))?;
         let witness = ReportWitness::new(
             shape,
             &market,
@@ -231,7 +263,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
             &refs,
             i,
             siblings,
-            &book,
+            &book_in,
             [blind(seed, i), blind(seed, i + 1)],
             i + 1 == pieces,
         );
@@ -241,11 +273,14 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
                 "piece {i}: the stored tree does not match the state's root"
             )));
         }
+        if Book::from_fields(witness.book_out(), n, edges.len()).as_ref() != Some(&book) {
+            return Err(internal(anyhow!(
+                "piece {i}: the circuit's book differs from the reference's"
+            )));
+        }
         let instance = ReportInstance::from_column(shape, &column)
             .map_err(|e| internal(anyhow!("piece {i}: {e}")))?;
-        book = Book::from_fields(witness.book_out(), market.assets().len(), edges.len())
-            .ok_or_else(|| internal(anyhow!("piece {i}: the book outgrew its bounds")))?;
-        let path = piece_path(&args.out, i);
+        let path = piece_path(out, i);
         if holds(&path, &instance) {
             kept += 1;
             bar.inc(1);
@@ -259,7 +294,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
         files::write_atomically(
             &path,
             &envelope.to_json(),
-            &[&args.state, &args.prices],
+            &inputs,
             true,
             Visibility::Public,
         )?;
@@ -268,6 +303,22 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     }
     bar.finish_and_clear();
     let prove_seconds = prove_started.elapsed().as_secs_f64();
+    if let Some(shard) = args.shard {
+        let record = ShardFile {
+            format: SHARD_FORMAT.to_owned(),
+            shard: shard.index,
+            shards: shard.count,
+            pieces,
+        };
+        let text = serde_json::to_string_pretty(&record).expect("numbers") + "\n";
+        files::write_atomically(
+            &out.join("shard.json"),
+            &text,
+            &inputs,
+            true,
+            Visibility::Public,
+        )?;
+    }
     let report = ReportFile {
         depth: tree.depth(),
         positions: shape.positions(),
@@ -278,9 +329,9 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
         book: book.clone(),
     };
     files::write_atomically(
-        &args.out.join("report.json"),
+        &out.join("report.json"),
         &report.to_json(),
-        &[&args.state, &args.prices],
+        &inputs,
         true,
         Visibility::Public,
     )?;
@@ -292,6 +343,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
             "pieces": pieces,
             "positions": shape.positions(),
             "k": shape.k(),
+            "shard": args.shard.map(|s| format!("{}/{}", s.index, s.count)),
             "proved": proved,
             "kept": kept,
             "accounts": book.accounts,
@@ -303,23 +355,224 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Reads the seed from a secret file; `None` if there is none.
+fn read_secret(path: &Path) -> Result<Option<Fp>, Failure> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(bad_input(anyhow!(
+                "{}: cannot read: {}",
+                path.display(),
+                files::io_cause(&e)
+            )));
+        }
+    };
+    let secret: Secret = serde_json::from_slice(&bytes)
+        .map_err(|e| bad_input(anyhow!("{}: not a report secret: {e}", path.display())))?;
+    if secret.format != SECRET_FORMAT {
+        return Err(bad_input(anyhow!(
+            "{}: format: expected {SECRET_FORMAT:?}, got {:?}",
+            path.display(),
+            secret.format
+        )));
+    }
+    field::from_hex(&secret.seed)
+        .map(Some)
+        .map_err(|e| bad_input(anyhow!("{}: seed: {e}", path.display())))
+}
+
+/// Creates a secret file with a fresh random seed (mode 0600; never over an existing file).
+fn new_secret(path: &Path) -> Result<Fp, Failure> {
+    let seed = Account::random_salt().map_err(internal)?;
+    let text = serde_json::to_string_pretty(&Secret {
+        format: SECRET_FORMAT.to_owned(),
+        seed: field::to_hex(&seed),
+    })
+    .expect("strings")
+        + "\n";
+    files::check_directory(path)?;
+    files::write_atomically(path, &text, &[], false, Visibility::Private)?;
+    Ok(seed)
+}
+
+/// True if `dir` holds piece files or a report.
+fn has_report_files(dir: &Path) -> Result<bool, Failure> {
+    Ok(!report_files(dir)?.is_empty())
+}
+
+/// The report files of `dir` (pieces, report.json, shard.json).
+fn report_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        bad_input(anyhow!(
+            "{}: cannot read the directory: {}",
+            dir.display(),
+            files::io_cause(&e)
+        ))
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| bad_input(anyhow!("{}: {}", dir.display(), files::io_cause(&e))))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if (name.starts_with("piece-") && name.ends_with(".proof.json"))
+            || name == "report.json"
+            || name == "shard.json"
+        {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Removes the report files of another run (`--force`): pieces of another seed or context can
+/// never chain with this run's.
+fn remove_report_files(dir: &Path) -> Result<(), Failure> {
+    for path in report_files(dir)? {
+        std::fs::remove_file(&path).map_err(|e| {
+            internal(anyhow!(
+                "{}: cannot remove: {}",
+                path.display(),
+                files::io_cause(&e)
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// `zkliq report merge`: the shards' pieces, each index exactly once, every shard present and
+/// complete, their report.json files identical; written to `out`.
+fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
+    let mut report: Option<(PathBuf, Vec<u8>)> = None;
+    let mut shards: Option<u64> = None;
+    let mut seen_shards = std::collections::BTreeSet::new();
+    let mut pieces: std::collections::BTreeMap<u64, PathBuf> = std::collections::BTreeMap::new();
+    for dir in dirs {
+        let report_path = dir.join("report.json");
+        let bytes = std::fs::read(&report_path).map_err(|_| {
+            rejected(anyhow!(
+                "{}: no report.json: this shard is not complete",
+                dir.display()
+            ))
+        })?;
+        match &report {
+            None => report = Some((dir.clone(), bytes)),
+            Some((first, b)) if *b != bytes => {
+                return Err(rejected(anyhow!(
+                    "{}: its report.json differs from that of {}: the shards are of different reports",
+                    dir.display(),
+                    first.display()
+                )));
+            }
+            Some(_) => {}
+        }
+        if let Ok(bytes) = std::fs::read(dir.join("shard.json")) {
+            let shard: ShardFile = serde_json::from_slice(&bytes)
+                .map_err(|e| rejected(anyhow!("{}/shard.json: {e}", dir.display())))?;
+            if *shards.get_or_insert(shard.shards) != shard.shards
+                || !seen_shards.insert(shard.shard)
+            {
+                return Err(rejected(anyhow!(
+                    "{}: shard {}/{} repeats a shard or disagrees on the number of shards",
+                    dir.display(),
+                    shard.shard,
+                    shard.shards
+                )));
+            }
+        }
+        for path in report_files(dir)? {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let Some(index) = name
+                .strip_prefix("piece-")
+                .and_then(|n| n.strip_suffix(".proof.json"))
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if let Some(other) = pieces.insert(index, path.clone()) {
+                return Err(rejected(anyhow!(
+                    "piece {index} is in both {} and {}: the shards overlap",
+                    other.display(),
+                    path.display()
+                )));
+            }
+        }
+    }
+    let (_, report_bytes) =
+        report.ok_or_else(|| bad_input(anyhow!("no shard directories given")))?;
+    let parsed =
+        ReportFile::from_json(&report_bytes).map_err(|e| rejected(anyhow!("report.json: {e}")))?;
+    if let Some(n) = shards
+        && let Some(missing) = (0..n).find(|i| !seen_shards.contains(i))
+    {
+        return Err(rejected(anyhow!("shard {missing}/{n} is missing")));
+    }
+    if let Some(missing) = (0..parsed.pieces).find(|i| !pieces.contains_key(i)) {
+        return Err(rejected(anyhow!(
+            "piece {missing} of {} is in none of the directories",
+            parsed.pieces
+        )));
+    }
+    if let Some((extra, path)) = pieces.iter().find(|(i, _)| **i >= parsed.pieces) {
+        return Err(rejected(anyhow!(
+            "{}: piece {extra} is beyond the report's {} pieces",
+            path.display(),
+            parsed.pieces
+        )));
+    }
+    if out.exists() && !(force && out.is_dir()) {
+        return Err(bad_input(anyhow!(
+            "{}: already exists (use --force to write into it)",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| {
+        bad_input(anyhow!(
+            "{}: cannot create the directory: {}",
+            out.display(),
+            files::io_cause(&e)
+        ))
+    })?;
+    remove_report_files(out)?;
+    let sources: Vec<&Path> = pieces.values().map(PathBuf::as_path).collect();
+    for (i, path) in &pieces {
+        let text = files::read_text(path)?;
+        files::write_atomically(
+            &piece_path(out, *i),
+            &text,
+            &sources,
+            force,
+            Visibility::Public,
+        )?;
+    }
+    let text = String::from_utf8(report_bytes)
+        .map_err(|_| rejected(anyhow!("report.json is not UTF-8")))?;
+    files::write_atomically(
+        &out.join("report.json"),
+        &text,
+        &sources,
+        force,
+        Visibility::Public,
+    )?;
+    say!(
+        "merged {} pieces from {} directories into {}",
+        pieces.len(),
+        dirs.len(),
+        out.display()
+    );
+    Ok(())
+}
+
 /// True if `path` holds a piece whose public inputs are `instance` (a rerun keeps it).
 fn holds(path: &Path, instance: &ReportInstance) -> bool {
     std::fs::read(path)
         .ok()
         .and_then(|bytes| ReportPieceEnvelope::from_json(&bytes).ok())
         .is_some_and(|e| &e.instance == instance)
-}
-
-/// Removes a file left by a report of another seed (its blinds can never chain with ours).
-fn remove_stale(path: &Path) -> Result<(), Failure> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(internal(anyhow!(
-            "{}: cannot remove: {}",
-            path.display(),
-            files::io_cause(&e)
-        ))),
-    }
 }
