@@ -184,4 +184,10 @@ const _: () = {
     assert!(BUCKET_CARRY_BITS + REMAINDER_BITS + 1 < FIELD_BITS);
     assert!(242 < BUCKET_VERDICT_BITS && BUCKET_VERDICT_BITS < FIELD_BITS - 1);
     assert!(RATIO_BPS < 1 << EDGE_BITS);
+    // The running book: at most 2^32 leaves (the deepest tree), so counts stay below 2^33 and
+    // totals of u128 amounts below 2^160, far below the modulus.
+    assert!(crate::tree::DEPTH == 32 && 128 + 32 < FIELD_BITS);
+    // Its commitment's message (blind, 2 counts, MAX_EDGES buckets, two totals per slot, tag)
+    // fits the Poseidon message lengths the circuit is compiled for (at most 44).
+    assert!(1 + 2 + MAX_EDGES + 2 * MAX_ASSETS + 1 <= 44);
 };

@@ -127,3 +127,65 @@ proptest! {
         prop_assert_eq!(instance.liquidatable().collect::<Vec<_>>(), liquidatable);
     }
 }
+
+/// A market of 3 assets runs on the 4-slot circuit: the book has a total per *slot*, the padding
+/// slot's totals are 0, and the piece says what the reference says (found by an independent
+/// review: the book was first sized by the market's asset count).
+#[test]
+fn a_market_with_padding_slots_reports_its_book() {
+    let market = zkliq_circuits::Market::from_json(
+        r#"{"name": "three", "threshold_bps": 10000, "assets": [
+            {"symbol": "WETH", "decimals": 18, "weight_bps": 8300},
+            {"symbol": "USDC", "decimals": 6, "weight_bps": 7800},
+            {"symbol": "DAI", "decimals": 18, "weight_bps": 7700}]}"#,
+    )
+    .unwrap();
+    let prices = zkliq_circuits::PriceRound::from_json(
+        r#"{"round": 1, "timestamp": 1732270579, "decimals": 8,
+            "prices": {"WETH": "339512000000", "USDC": "100000000", "DAI": "99990000"}}"#,
+        &market,
+    )
+    .unwrap();
+    assert_eq!(market.shape().assets(), 4);
+    let salt = vector("aave4", "aave4-calm", "aave4-rand0").2.salt();
+    let accounts: Vec<Option<Account>> = [
+        Some((vec![10u128.pow(18), 0, 0], vec![0, 3_000_000_000, 0])),
+        None,
+        Some((
+            vec![0, 0, 5 * 10u128.pow(20)],
+            vec![0, 0, 6 * 10u128.pow(20)],
+        )),
+        Some((vec![2 * 10u128.pow(18), 7, 0], vec![0, 0, 0])),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, a)| a.map(|(c, d)| Account::new(&market, salt + Fp::from(i as u64), c, d).unwrap()))
+    .collect();
+    let edges = BucketEdges::default_edges();
+    let pieces = report_pieces(&market, &prices, &edges, &accounts, 8);
+    let w = &pieces[0];
+    let prover = MockProver::run(
+        w.shape.k(),
+        &ReportCircuit::new(w.clone()),
+        vec![w.public_inputs()],
+    )
+    .unwrap();
+    assert_eq!(prover.verify(), Ok(()));
+    let (book, liquidatable) = reference::report(
+        &market,
+        &prices,
+        &edges,
+        accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u64, a))),
+    );
+    assert_eq!(book.collateral.len(), 4);
+    assert_eq!(book.collateral[3], Default::default());
+    assert_eq!(
+        Book::from_fields(w.book_out(), 4, edges.len()).unwrap(),
+        book
+    );
+    // 1 WETH at 3,395.12 × 0.83 = 2,817.95 against 3,000 USDC; 500 DAI against 600 DAI.
+    assert_eq!(liquidatable, vec![0, 2]);
+}

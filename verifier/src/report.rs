@@ -515,7 +515,9 @@ impl Verifier {
                 ),
             ));
         }
-        let assets = round.market().assets().len();
+        // Totals per asset slot of the circuit's shape; the padding slots must hold 0.
+        let assets = round.market().shape().assets();
+        let real = round.market().assets().len();
         let mut liquidatable = Vec::new();
         for (i, piece) in pieces.iter().enumerate() {
             let i = i as u64;
@@ -584,6 +586,17 @@ impl Verifier {
             != Some(last.book_out)
         {
             return Err(report_error(None, "the book and last_blind do not open the last piece's book: a total or count was altered".to_owned()));
+        }
+        let zero = BigUint::default();
+        if book.collateral[real..]
+            .iter()
+            .chain(&book.debt[real..])
+            .any(|t| *t != zero)
+        {
+            return Err(report_error(
+                None,
+                "the totals of the circuit's padding asset slots are not zero".to_owned(),
+            ));
         }
         if book.liquidatable != liquidatable.len() as u64 {
             return Err(report_error(

@@ -61,7 +61,7 @@ fn regenerate() {
     // Fixed blinds keep the fixture reproducible; they hide nothing here (the accounts are
     // public fixtures). `zkliq report` derives its blinds from a random private seed.
     let blind = |i: u64| Fp::from(0x5eed_0000 + i) * Fp::from(0x9e37_79b9_7f4a_7c15);
-    let mut book = Book::empty(market.assets().len(), edges.len());
+    let mut book = Book::empty(market.shape().assets(), edges.len());
     std::fs::create_dir_all(dir()).unwrap();
     for i in 0..pieces {
         let refs: Vec<Option<&Account>> =
@@ -80,7 +80,7 @@ fn regenerate() {
             i + 1 == pieces,
         );
         let column = w.public_inputs();
-        book = Book::from_fields(w.book_out(), market.assets().len(), edges.len()).unwrap();
+        book = Book::from_fields(w.book_out(), market.shape().assets(), edges.len()).unwrap();
         let bytes = proof::prove_report_witness(&params, &key, w, &column).unwrap();
         let envelope = ReportPieceEnvelope::new(
             key.verifier(),

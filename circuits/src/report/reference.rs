@@ -49,8 +49,9 @@ pub fn bucket(
     Bucket::Ratio(k)
 }
 
-/// The report over `leaves` (`(leaf index, account)`, empty leaves omitted): the book and the
-/// sorted liquidatable leaf indices.
+/// The report over `leaves` (`(leaf index, account)`, empty leaves omitted): the book (one total
+/// per asset slot of the market's circuit shape, the padding slots 0) and the sorted
+/// liquidatable leaf indices.
 pub fn report<'a>(
     market: &Market,
     prices: &PriceRound,
@@ -58,7 +59,7 @@ pub fn report<'a>(
     leaves: impl IntoIterator<Item = (u64, &'a Account)>,
 ) -> (Book, Vec<u64>) {
     let n = market.assets().len();
-    let mut book = Book::empty(n, edges.len());
+    let mut book = Book::empty(market.shape().assets(), edges.len());
     let mut liquidatable = Vec::new();
     for (index, account) in leaves {
         book.accounts += 1;

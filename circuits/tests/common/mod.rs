@@ -603,7 +603,7 @@ pub fn report_pieces(
     });
     tree::update(&mut store, &empty, leaves).unwrap();
     let pieces = accounts.len().div_ceil(8).max(1);
-    let mut book = Book::empty(market.assets().len(), edges.len());
+    let mut book = Book::empty(market.shape().assets(), edges.len());
     let mut witnesses = Vec::with_capacity(pieces);
     for i in 0..pieces {
         let refs: Vec<Option<&Account>> = (0..8)
@@ -623,7 +623,7 @@ pub fn report_pieces(
             blinds,
             i + 1 == pieces,
         );
-        book = Book::from_fields(w.book_out(), market.assets().len(), edges.len()).unwrap();
+        book = Book::from_fields(w.book_out(), market.shape().assets(), edges.len()).unwrap();
         witnesses.push(w);
     }
     witnesses

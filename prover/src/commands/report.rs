@@ -224,7 +224,8 @@ fn prove_report(
     let key = setup::prover_key(&params, shape)?;
     let mine = (0..pieces).filter(|i| ours(*i)).count() as u64;
     let bar = setup::progress_bar(mine, "{bar:40} {pos}/{len} pieces {elapsed} (eta {eta})");
-    let n = market.assets().len();
+    // The book has one total per asset *slot* of the circuit's shape (padding slots stay 0).
+    let n = market.shape().assets();
     let mut book = Book::empty(n, edges.len());
     let (mut proved, mut kept) = (0u64, 0u64);
     let prove_started = Instant::now();

@@ -123,7 +123,7 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The report's piece files, in name order.
+/// The report's piece files, in piece order.
 fn piece_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Failure> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         bad_input(anyhow!(
@@ -142,6 +142,19 @@ fn piece_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Failure
             out.push(entry.path());
         }
     }
-    out.sort();
+    // By piece number, not as text: `piece-1000000` comes after `piece-999999`. Names that
+    // are not `piece-<number>` go last (the verifier then finds a piece out of place).
+    let index = |p: &std::path::PathBuf| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| {
+                n.strip_prefix("piece-")?
+                    .strip_suffix(".proof.json")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or(u64::MAX)
+    };
+    out.sort_by_key(|p| (index(p), p.clone()));
     Ok(out)
 }
