@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod failure;
 mod files;
+mod html;
 mod output;
 mod setup;
 

@@ -227,6 +227,7 @@ fn prove_report(
     // The book has one total per asset *slot* of the circuit's shape (padding slots stay 0).
     let n = market.shape().assets();
     let mut book = Book::empty(n, edges.len());
+    let mut liquidatable = Vec::new();
     let (mut proved, mut kept) = (0u64, 0u64);
     let prove_started = Instant::now();
     for i in 0..pieces {
@@ -240,7 +241,7 @@ fn prove_report(
             .collect();
         // The book after this piece, in the clear (every shard computes the whole chain).
         let first = i << height;
-        let (added, _) = reference::report(
+        let (added, flagged) = reference::report(
             &market,
             &prices,
             &edges,
@@ -250,6 +251,7 @@ fn prove_report(
         );
         let book_in = book.clone();
         book.add(&added);
+        liquidatable.extend(flagged);
         if !ours(i) {
             continue;
         }
@@ -329,6 +331,21 @@ fn prove_report(
         last_blind: blind(seed, pieces),
         book: book.clone(),
     };
+    let page = crate::html::render(&crate::html::Page {
+        market: &market,
+        prices: &prices,
+        root,
+        commitments: (state.market_commitment(), prices_commitment),
+        report: &report,
+        liquidatable: &liquidatable,
+    });
+    files::write_atomically(
+        &out.join("report.html"),
+        &page,
+        &inputs,
+        true,
+        Visibility::Public,
+    )?;
     files::write_atomically(
         &out.join("report.json"),
         &report.to_json(),
@@ -419,6 +436,7 @@ fn report_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
         let name = name.to_string_lossy();
         if (name.starts_with("piece-") && name.ends_with(".proof.json"))
             || name == "report.json"
+            || name == "report.html"
             || name == "shard.json"
         {
             out.push(entry.path());
@@ -447,6 +465,7 @@ fn remove_report_files(dir: &Path) -> Result<(), Failure> {
 /// complete, their report.json files identical; written to `out`.
 fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
     let mut report: Option<(PathBuf, Vec<u8>)> = None;
+    let mut html: Option<Vec<u8>> = None;
     let mut shards: Option<u64> = None;
     let mut seen_shards = std::collections::BTreeSet::new();
     let mut pieces: std::collections::BTreeMap<u64, PathBuf> = std::collections::BTreeMap::new();
@@ -458,6 +477,22 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
                 dir.display()
             ))
         })?;
+        let page = std::fs::read(dir.join("report.html")).map_err(|_| {
+            rejected(anyhow!(
+                "{}: no report.html: this shard is not complete",
+                dir.display()
+            ))
+        })?;
+        match &html {
+            None => html = Some(page),
+            Some(first) if *first != page => {
+                return Err(rejected(anyhow!(
+                    "{}: its report.html differs from the first shard's: the shards are of different reports",
+                    dir.display()
+                )));
+            }
+            Some(_) => {}
+        }
         match &report {
             None => report = Some((dir.clone(), bytes)),
             Some((first, b)) if *b != bytes => {
@@ -552,6 +587,15 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
             Visibility::Public,
         )?;
     }
+    let page = String::from_utf8(html.unwrap_or_default())
+        .map_err(|_| rejected(anyhow!("report.html is not UTF-8")))?;
+    files::write_atomically(
+        &out.join("report.html"),
+        &page,
+        &sources,
+        force,
+        Visibility::Public,
+    )?;
     let text = String::from_utf8(report_bytes)
         .map_err(|_| rejected(anyhow!("report.json is not UTF-8")))?;
     files::write_atomically(
