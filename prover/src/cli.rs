@@ -316,6 +316,10 @@ pub struct ReportArgs {
         default_value = "10000,11000,12500,15000,20000"
     )]
     pub buckets: String,
+    /// A stress report: shock the round's prices first (e.g. `WETH=-30%,WBTC=-30%`, each
+    /// above -100%); the shocked round is written to DIR/shocked-prices.json and reported on.
+    #[arg(long, value_name = "SYMBOL=PCT%,...")]
+    pub shock: Option<String>,
     /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all).
     #[arg(long, value_name = "N")]
     pub positions: Option<usize>,

@@ -526,3 +526,64 @@ fn four_shards_with_gnu_parallel_make_the_unsharded_report() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("report secret --out"), "{}", r.stderr);
 }
+
+/// `--shock`: the report is about the shocked round (written to DIR/shocked-prices.json), its
+/// figures are the reference's at that round, and bad shocks are refused.
+#[test]
+fn a_stress_report_is_one_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, jsonl) = state(tmp.path());
+    let root = common::state_root(&db);
+    let out = tmp.path().join("stress");
+    let r = report(
+        &db,
+        &fx(CALM),
+        &out,
+        &["--positions", "32", "--shock", "WETH=-30%,WBTC=-12.5%"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let shocked_path = out.join("shocked-prices.json").display().to_string();
+    let market = Market::from_json(&std::fs::read_to_string(fx(MARKET)).unwrap()).unwrap();
+    let calm = PriceRound::from_json(&std::fs::read_to_string(fx(CALM)).unwrap(), &market).unwrap();
+    let shocked =
+        PriceRound::from_json(&std::fs::read_to_string(&shocked_path).unwrap(), &market).unwrap();
+    assert_eq!(shocked.prices()[0], calm.prices()[0] * 70 / 100);
+    assert_eq!(shocked.prices()[1], calm.prices()[1] * 875 / 1000);
+    assert_eq!(shocked.prices()[2..], calm.prices()[2..]);
+    let v = verify(&out, &shocked_path, &root);
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    let got: Value = serde_json::from_str(&v.stdout).unwrap();
+    let accounts: Vec<Account> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| Account::from_json_line(l, &market).unwrap().1)
+        .collect();
+    let edges = BucketEdges::default_edges();
+    let indexed = || accounts.iter().enumerate().map(|(i, a)| (i as u64, a));
+    let (_, at_shock) = reference::report(&market, &shocked, &edges, indexed());
+    let (_, at_calm) = reference::report(&market, &calm, &edges, indexed());
+    assert_eq!(got["liquidatable"], serde_json::json!(at_shock));
+    assert!(
+        at_shock.len() > at_calm.len(),
+        "a 30% fall liquidates more accounts"
+    );
+    // Not a report about the unshocked round.
+    assert_eq!(verify(&out, &fx(CALM), &root).code, 1);
+
+    for (shock, expected) in [
+        ("DOGE=-30%", "DOGE is not an asset"),
+        ("WETH=-100%", "above -100%"),
+        ("WETH=-30%,WETH=-10%", "shocked twice"),
+        ("WETH=-3.333%", "at most two decimals"),
+        ("WETH", "expected SYMBOL=PCT%"),
+    ] {
+        let r = report(&db, &fx(CALM), &tmp.path().join("bad"), &["--shock", shock]);
+        assert_eq!(r.code, 2, "{shock}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("--shock") && r.stderr.contains(expected),
+            "{shock}: {}",
+            r.stderr
+        );
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    }
+}

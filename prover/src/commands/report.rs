@@ -18,13 +18,13 @@ use std::time::Instant;
 use anyhow::anyhow;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zkliq_circuits::Account;
 use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::commitment::price_commitment;
 use zkliq_circuits::field::{self, Fp};
 use zkliq_circuits::report::{
     Book, BucketEdges, ROOT_ROW, ReportInstance, ReportShape, ReportWitness, reference,
 };
+use zkliq_circuits::{Account, Market, PriceRound};
 use zkliq_circuits::{hash, proof};
 use zkliq_verifier::{ReportFile, ReportPieceEnvelope};
 
@@ -125,6 +125,14 @@ fn prove_report(
     let state = open(state_path)?;
     let market = state.market().clone();
     let prices = files::prices(prices_path, &market)?;
+    let (prices, shocked) = match &args.shock {
+        Some(shock) => {
+            let shocked = shock_prices(&market, &prices, shock)?;
+            let text = prices_json(&market, &shocked);
+            (shocked, Some(text))
+        }
+        None => (prices, None),
+    };
     let tree = state.tree();
     let assets = market.shape();
     let shape_of = |positions: usize| {
@@ -217,6 +225,16 @@ fn prove_report(
     let inputs: [&Path; 2] = [state_path, prices_path];
     let text = serde_json::to_string_pretty(&context).expect("strings and numbers") + "\n";
     files::write_atomically(&context_path, &text, &inputs, true, Visibility::Public)?;
+    if let Some(text) = &shocked {
+        // The round the report is about: verify-report needs it as --prices.
+        files::write_atomically(
+            &out.join("shocked-prices.json"),
+            text,
+            &inputs,
+            true,
+            Visibility::Public,
+        )?;
+    }
 
     let ours = |i: u64| args.shard.is_none_or(|s| i % s.count == s.index);
     let store = setup::params_store(setup::params_dir(&args.params));
@@ -371,6 +389,90 @@ fn prove_report(
         })
     );
     Ok(())
+}
+
+/// `prices` with each `SYMBOL=PCT%` of `shock` applied: `floor(price · (100 + PCT) / 100)`,
+/// PCT a decimal with at most two places, above -100.
+fn shock_prices(market: &Market, prices: &PriceRound, shock: &str) -> Result<PriceRound, Failure> {
+    let mut out = prices.prices().to_vec();
+    let mut seen = std::collections::BTreeSet::new();
+    for part in shock.split(',') {
+        let bad = |why: String| bad_input(anyhow!("--shock: {part:?}: {why}"));
+        let (symbol, pct) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| bad("expected SYMBOL=PCT% (e.g. WETH=-30%)".into()))?;
+        let i = market
+            .assets()
+            .iter()
+            .position(|a| a.symbol == symbol)
+            .ok_or_else(|| {
+                bad(format!(
+                    "{symbol} is not an asset of market {:?}",
+                    market.name()
+                ))
+            })?;
+        if !seen.insert(i) {
+            return Err(bad(format!("{symbol} is shocked twice")));
+        }
+        let pct = pct.strip_suffix('%').unwrap_or(pct);
+        let (sign, digits) = match pct.strip_prefix('-') {
+            Some(d) => (-1i128, d),
+            None => (1, pct.strip_prefix('+').unwrap_or(pct)),
+        };
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let ok = !whole.is_empty()
+            && whole.len() <= 6
+            && frac.len() <= 2
+            && whole
+                .bytes()
+                .chain(frac.bytes())
+                .all(|b| b.is_ascii_digit());
+        if !ok {
+            return Err(bad(
+                "the change must be a percentage with at most two decimals, e.g. -30% or -12.5%"
+                    .into(),
+            ));
+        }
+        let hundredths = sign
+            * (whole.parse::<i128>().unwrap_or(0) * 100
+                + format!("{frac:0<2}").parse::<i128>().unwrap_or(0));
+        if hundredths <= -10_000 {
+            return Err(bad(
+                "the change must be above -100% (a price must stay above 0)".into(),
+            ));
+        }
+        let price = i128::from(out[i]) * (10_000 + hundredths) / 10_000;
+        out[i] = u64::try_from(price)
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| bad(format!("the shocked price {price} is not in 1..2^64")))?;
+    }
+    PriceRound::new(
+        market,
+        prices.round(),
+        prices.timestamp(),
+        prices.decimals(),
+        out,
+    )
+    .map_err(|e| bad_input(anyhow!("--shock: {e}")))
+}
+
+/// A price round in the `prices.json` format.
+fn prices_json(market: &Market, prices: &PriceRound) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = market
+        .assets()
+        .iter()
+        .zip(prices.prices())
+        .map(|(a, p)| (a.symbol.clone(), serde_json::Value::from(p.to_string())))
+        .collect();
+    let round = json!({
+        "round": prices.round(),
+        "timestamp": prices.timestamp(),
+        "decimals": prices.decimals(),
+        "prices": map,
+    });
+    serde_json::to_string_pretty(&round).expect("plain values") + "\n"
 }
 
 /// Reads the seed from a secret file; `None` if there is none.
