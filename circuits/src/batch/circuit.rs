@@ -193,6 +193,9 @@ impl Circuit<Fp> for BatchCircuit {
     }
 }
 
+/// Position 0's valuation cells, the market commitment and the price commitment.
+pub(crate) type RoundCells = (ValuationCells, AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>);
+
 /// Range checks of position `j`'s amount limbs and of its verdict's carry, remainder and value.
 pub(crate) fn position_checks(
     range: &RangeCheckChip,
@@ -246,7 +249,7 @@ impl BatchCircuit {
         range: &RangeCheckChip,
         valuation: &ValuationChip,
         commit: &CommitChip,
-    ) -> Result<(ValuationCells, AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>), Error> {
+    ) -> Result<RoundCells, Error> {
         let first = self.valuation(valuation, layouter, 0, None)?;
         for (i, a) in first.assets.iter().enumerate() {
             range.check(layouter, &format!("price[{i}]"), &a.price, PRICE_BITS)?;

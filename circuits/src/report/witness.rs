@@ -201,11 +201,11 @@ impl ReportWitness {
         });
         let (mut lo, mut hi, mut cnt) = (Fp::ZERO, Fp::ZERO, Fp::ZERO);
         let (mut lower, mut upper, mut count) = (vec![], vec![], vec![]);
-        for k in 0..m {
+        for (k, bit) in bits.iter().enumerate() {
             let upper_edge = self.edges.get(k + 1).copied().unwrap_or(Fp::ZERO);
-            lo += bits[k] * self.edges[k];
-            hi += bits[k] * upper_edge;
-            cnt += bits[k];
+            lo += *bit * self.edges[k];
+            hi += *bit * upper_edge;
+            cnt += *bit;
             lower.push(lo);
             upper.push(hi);
             count.push(cnt);
