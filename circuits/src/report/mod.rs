@@ -19,7 +19,7 @@
 //! also proves (public flag `last`) that every subtree to its right is empty, so the pieces
 //! `0..=L` with a chain of commitments cover the whole tree exactly once.
 //!
-//! The plain-integer statement is [`reference`]; the circuit is [`ReportCircuit`].
+//! The plain-integer statement is [`mod@reference`]; the circuit is [`ReportCircuit`].
 
 mod book;
 mod circuit;
