@@ -63,6 +63,9 @@ pub const REPORT_FORMAT: &str = "zkliq-report/1";
 /// A parsed report piece file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportPieceEnvelope {
+    /// The circuit's `k` the file states; [`Verifier::verify_report`] compares it with the
+    /// shape's (parsing does not lay out the circuit of whatever shape a file names).
+    pub k: u32,
     /// Fingerprint of the verifying key the proof was made for.
     pub fingerprint: Fingerprint,
     /// The public inputs (with the circuit shape).
@@ -168,6 +171,7 @@ impl ReportPieceEnvelope {
             "ReportPieceEnvelope::new needs the key of the instance's shape"
         );
         ReportPieceEnvelope {
+            k: key.shape().k(),
             fingerprint: key.fingerprint(),
             instance,
             proof,
@@ -181,12 +185,10 @@ impl ReportPieceEnvelope {
         let i = &raw.public_inputs;
         let edges = edges(&i.edges)?;
         let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len())?;
-        if raw.k != u64::from(shape.k()) {
-            return Err(bad(
-                "k",
-                format!("the {shape} circuit has k = {}, got {}", shape.k(), raw.k),
-            ));
-        }
+        let k = u32::try_from(raw.k)
+            .ok()
+            .filter(|k| (1..=32).contains(k))
+            .ok_or_else(|| bad("k", format!("must be an integer in 1..=32, got {}", raw.k)))?;
         if i.piece >= shape.pieces() {
             return Err(bad(
                 "public_inputs.piece",
@@ -223,6 +225,7 @@ impl ReportPieceEnvelope {
         )
         .map_err(|e| bad("public_inputs", e.to_string()))?;
         Ok(ReportPieceEnvelope {
+            k,
             fingerprint: parse_fingerprint(&raw.vk_fingerprint)?,
             instance,
             proof: parse_proof(&raw.proof)?,
@@ -238,7 +241,7 @@ impl ReportPieceEnvelope {
             shape: shape.batch.assets.assets() as u64,
             depth: u64::from(shape.batch.tree.depth()),
             positions: shape.positions() as u64,
-            k: u64::from(shape.k()),
+            k: u64::from(self.k),
             vk_fingerprint: self.fingerprint.to_hex(),
             public_inputs: RawPieceInputs {
                 root: field::to_hex(&i.root),
@@ -538,6 +541,13 @@ impl Verifier {
                     shape.batch.tree.depth(),
                     report.positions,
                     root.depth
+                )));
+            }
+            if piece.k != shape.k() {
+                return Err(at(format!(
+                    "k: the {shape} circuit has k = {}, the file says {}",
+                    shape.k(),
+                    piece.k
                 )));
             }
             if inst.subtree_index() != i {

@@ -176,6 +176,15 @@ fn the_stored_report_verifies_with_the_reference_figures() {
     assert_eq!(verdict.book, book);
     assert_eq!(verdict.liquidatable, liquidatable);
     assert_eq!(verdict.pieces, 5);
+    // A piece stating another k parses (parsing lays out no circuit) and is refused.
+    let mut wrong = pieces.clone();
+    let text = String::from_utf8(wrong[2].clone()).unwrap();
+    let k = ReportPieceEnvelope::from_json(&wrong[2]).unwrap().k;
+    wrong[2] = text
+        .replacen(&format!("\"k\": {k}"), &format!("\"k\": {}", k + 1), 1)
+        .into_bytes();
+    assert_eq!(ReportPieceEnvelope::from_json(&wrong[2]).unwrap().k, k + 1);
+    assert!(verify(&Verifier::new(), &wrong, &report, &round, root).is_none());
 }
 
 /// A byte of a file changed, a piece dropped, duplicated or swapped: no panic, and nothing
