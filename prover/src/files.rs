@@ -179,6 +179,37 @@ pub fn write_atomically(
     Ok(())
 }
 
+/// The files of directory `dir` whose names `keep` accepts, sorted by name.
+pub fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        bad_input(anyhow!(
+            "{}: cannot read the directory: {}",
+            dir.display(),
+            io_cause(&e)
+        ))
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| bad_input(anyhow!("{}: {}", dir.display(), io_cause(&e))))?;
+        if keep(&entry.file_name().to_string_lossy()) {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Creates directory `dir` (and its parents) if missing.
+pub fn create_dir(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        bad_input(anyhow!(
+            "{}: cannot create the directory: {}",
+            dir.display(),
+            io_cause(&e)
+        ))
+    })
+}
+
 /// An I/O error's cause without the paths some wrappers add (tempfile names its temporary file).
 pub fn io_cause(e: &std::io::Error) -> String {
     match e.raw_os_error() {

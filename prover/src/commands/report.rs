@@ -174,13 +174,7 @@ fn prove_report(
             out.display()
         )));
     }
-    std::fs::create_dir_all(out).map_err(|e| {
-        bad_input(anyhow!(
-            "{}: cannot create the directory: {}",
-            out.display(),
-            files::io_cause(&e)
-        ))
-    })?;
+    files::create_dir(out)?;
     let secret_path = args
         .secret
         .clone()
@@ -523,29 +517,10 @@ fn has_report_files(dir: &Path) -> Result<bool, Failure> {
 
 /// The report files of `dir` (pieces, report.json, shard.json).
 fn report_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        bad_input(anyhow!(
-            "{}: cannot read the directory: {}",
-            dir.display(),
-            files::io_cause(&e)
-        ))
-    })?;
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| bad_input(anyhow!("{}: {}", dir.display(), files::io_cause(&e))))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if (name.starts_with("piece-") && name.ends_with(".proof.json"))
-            || name == "report.json"
-            || name == "report.html"
-            || name == "shard.json"
-        {
-            out.push(entry.path());
-        }
-    }
-    out.sort();
-    Ok(out)
+    files::list(dir, |name| {
+        (name.starts_with("piece-") && name.ends_with(".proof.json"))
+            || ["report.json", "report.html", "shard.json"].contains(&name)
+    })
 }
 
 /// Removes the report files of another run (`--force`): pieces of another seed or context can
@@ -670,13 +645,7 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
             out.display()
         )));
     }
-    std::fs::create_dir_all(out).map_err(|e| {
-        bad_input(anyhow!(
-            "{}: cannot create the directory: {}",
-            out.display(),
-            files::io_cause(&e)
-        ))
-    })?;
+    files::create_dir(out)?;
     remove_report_files(out)?;
     let sources: Vec<&Path> = pieces.values().map(PathBuf::as_path).collect();
     for (i, path) in &pieces {

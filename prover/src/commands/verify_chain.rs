@@ -18,25 +18,9 @@ use crate::{files, setup};
 
 /// The chain's files: `liquidation-*.proof.json` in `dir`, in name order.
 pub fn chain_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        bad_input(anyhow!(
-            "{}: cannot read the directory: {}",
-            dir.display(),
-            files::io_cause(&e)
-        ))
-    })?;
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| bad_input(anyhow!("{}: {}", dir.display(), files::io_cause(&e))))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("liquidation-") && name.ends_with(".proof.json") {
-            out.push(entry.path());
-        }
-    }
-    out.sort();
-    Ok(out)
+    files::list(dir, |name| {
+        name.starts_with("liquidation-") && name.ends_with(".proof.json")
+    })
 }
 
 pub fn run(args: VerifyChainArgs) -> Result<(), Failure> {

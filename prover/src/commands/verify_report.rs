@@ -125,23 +125,9 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
 
 /// The report's piece files, in piece order.
 fn piece_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        bad_input(anyhow!(
-            "{}: cannot read the directory: {}",
-            dir.display(),
-            files::io_cause(&e)
-        ))
+    let mut out = files::list(dir, |name| {
+        name.starts_with("piece-") && name.ends_with(".proof.json")
     })?;
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| bad_input(anyhow!("{}: {}", dir.display(), files::io_cause(&e))))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("piece-") && name.ends_with(".proof.json") {
-            out.push(entry.path());
-        }
-    }
     // By piece number, not as text: `piece-1000000` comes after `piece-999999`. Names that
     // are not `piece-<number>` go last (the verifier then finds a piece out of place).
     let index = |p: &std::path::PathBuf| {
