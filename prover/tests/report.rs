@@ -357,6 +357,21 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         assert_eq!(mode("report-secret.json"), 0o600);
         assert_eq!(mode("report.json"), 0o644);
     }
+    // A directory holding report files but no secret: refused, and no secret is written.
+    let stray = tmp.path().join("stray");
+    std::fs::create_dir_all(&stray).unwrap();
+    std::fs::copy(
+        out.join("piece-000000.proof.json"),
+        stray.join("piece-000000.proof.json"),
+    )
+    .unwrap();
+    let r = report(&db, &fx(CRASH), &stray, &["--positions", "32"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert!(
+        !stray.join("report-secret.json").exists(),
+        "a refused run wrote its secret"
+    );
     // Another round into the same directory needs --force.
     let r = report(&db, &fx(CALM), &out, &["--positions", "32"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -459,6 +474,18 @@ fn four_shards_with_gnu_parallel_make_the_unsharded_report() {
         "the sharded report says what the unsharded one says"
     );
 
+    // Merging into one of the shards (even with --force) is refused, and the shard is intact.
+    let before = std::fs::read_dir(shard_dir(0)).unwrap().count();
+    let r = run(&[
+        "report", "merge", &dirs[0], &dirs[1], &dirs[2], &dirs[3], "--out", &dirs[0], "--force",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is one of the directories to merge"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_dir(shard_dir(0)).unwrap().count(), before);
     // A shard missing.
     let r = run(&[
         "report",

@@ -179,6 +179,18 @@ fn prove_report(
         .secret
         .clone()
         .unwrap_or_else(|| out.join("report-secret.json"));
+    let context_path = out.join("report-context.json");
+    let previous: Option<RunContext> = std::fs::read(&context_path)
+        .ok()
+        .map(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(None);
+    let leftover = previous.is_some() || has_report_files(out)?;
+    let refuse = || {
+        bad_input(anyhow!(
+            "{}: holds a report for another root, round, edges, piece size, shard or secret (use --force to replace it)",
+            out.display()
+        ))
+    };
     let seed = match read_secret(&secret_path)? {
         Some(seed) => seed,
         None if args.shard.is_some() => {
@@ -187,6 +199,8 @@ fn prove_report(
                 secret_path.display()
             )));
         }
+        // A new seed can never continue what the directory holds: refuse before writing it.
+        None if leftover && !args.force => return Err(refuse()),
         None => new_secret(&secret_path)?,
     };
     let context = RunContext {
@@ -201,18 +215,9 @@ fn prove_report(
             Fp::from(u64::from_be_bytes(*b"zkliq:sd")),
         ])),
     };
-    let context_path = out.join("report-context.json");
-    let previous: Option<RunContext> = std::fs::read(&context_path)
-        .ok()
-        .map(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or(None);
-    let leftover = previous.is_some() || has_report_files(out)?;
     if previous.as_ref() != Some(&context) && leftover {
         if !args.force {
-            return Err(bad_input(anyhow!(
-                "{}: holds a report for another root, round, edges, piece size, shard or secret (use --force to replace it)",
-                out.display()
-            )));
+            return Err(refuse());
         }
         remove_report_files(out)?;
     }
@@ -637,6 +642,15 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
             "{}: piece {extra} is beyond the report's {} pieces",
             path.display(),
             parsed.pieces
+        )));
+    }
+    if dirs
+        .iter()
+        .any(|d| same_file::is_same_file(d, out).unwrap_or(false))
+    {
+        return Err(bad_input(anyhow!(
+            "--out {}: is one of the directories to merge (merge writes a new directory)",
+            out.display()
         )));
     }
     if out.exists() && !(force && out.is_dir()) {
