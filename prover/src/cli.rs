@@ -56,6 +56,39 @@ pub enum Command {
     /// Verify a round report directory against the market, price round and state root: exit 0
     /// only if every piece verifies and the pieces cover the whole tree exactly once.
     VerifyReport(VerifyReportArgs),
+    /// Serve the state over HTTP: verification for anyone, proofs for account owners, quotes
+    /// and liquidations for registered liquidators, imports and price rounds for the operator
+    /// (tokens from `zkliq state grant`; the API is at GET /openapi.json).
+    Serve(ServeArgs),
+}
+
+/// `zkliq serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The state database to serve.
+    #[arg(long, value_name = "DB")]
+    pub state: PathBuf,
+    /// The address to listen on (port 0: any free port; the bound address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Proofs proven at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Proof requests that may wait for a worker; beyond them the service answers 503 with
+    /// Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub queue: usize,
+    /// Verification requests that may wait for a worker (503 beyond them).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub verify_queue: usize,
+    /// Seconds a request may take, waiting included, before it is answered 408.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub deadline: u64,
+    /// The largest request body accepted, in bytes (413 beyond).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub max_body: usize,
+    #[command(flatten)]
+    pub params: ParamsArgs,
 }
 
 /// `zkliq state ...`.
@@ -120,6 +153,30 @@ pub enum StateCommand {
         /// The state database.
         #[arg(long, value_name = "DB")]
         state: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a bearer token for `zkliq serve` (printed once; only its hash is stored), or
+    /// revoke one.
+    #[command(group(clap::ArgGroup::new("grant").required(true).args(["owner", "liquidator", "admin", "revoke"])))]
+    Grant {
+        /// The state database.
+        #[arg(long, value_name = "DB")]
+        state: PathBuf,
+        /// A token for the owner of this account id: its opening, proofs and liquidations.
+        #[arg(long, value_name = "ID")]
+        owner: Option<String>,
+        /// A token for this liquidator id (0x and 1 to 64 hex digits): quotes, and
+        /// liquidations bound to this id.
+        #[arg(long, value_name = "0xHEX")]
+        liquidator: Option<String>,
+        /// A token for the operator: imports, grants, price rounds.
+        #[arg(long)]
+        admin: bool,
+        /// End the grant with this token id (or this whole token).
+        #[arg(long, value_name = "TOKEN_ID")]
+        revoke: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

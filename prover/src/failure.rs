@@ -22,6 +22,11 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// How it failed.
+    pub fn exit(&self) -> Exit {
+        self.exit
+    }
+
     /// The process exit code.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self.exit {

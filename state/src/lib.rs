@@ -9,6 +9,9 @@
 //! | `meta` | schema version, the market the state is bound to, the next free leaf index |
 //! | `accounts` | `leaf_index` (primary key), `id` (unique), `salt`, `amounts` |
 //! | `nodes` | every non-empty tree node `(level, idx) -> hash`; absent nodes are empty |
+//! | `grants` | the service's bearer tokens: id, role, subject and the SHA-256 of the secret |
+//! | `price_rounds` | the price rounds the operator published, in increasing order |
+//! | `transition_proofs` | the proof of each liquidation the service committed |
 //! | `transitions` | every change of the published root, in order: imports, migrations and proven liquidations (with their proof's SHA-256) |
 //!
 //! Every change runs in one SQLite transaction: a crash or kill in the middle of an import or a
@@ -17,11 +20,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod access;
 mod error;
 mod import;
 mod store;
 mod transitions;
 
+pub use access::{Grant, IssuedToken, PublishedRound, Role, TOKEN_PREFIX};
 pub use error::{LineError, StateError};
 pub use import::ImportReport;
 pub use store::{State, StoredAccount};

@@ -10,6 +10,7 @@ use zkliq_circuits::tree::{self, EmptyTree, NodeStore, TreeFormat, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market};
 
 use crate::error::StateError;
+use crate::access::ACCESS_SCHEMA;
 use crate::transitions::{TRANSITIONS_SCHEMA, TransitionKind, record};
 
 /// Version of the schema this crate reads and writes.
@@ -96,6 +97,7 @@ impl State {
             let tx = conn.transaction()?;
             tx.execute_batch(SCHEMA)?;
             tx.execute_batch(TRANSITIONS_SCHEMA)?;
+            tx.execute_batch(ACCESS_SCHEMA)?;
             let market_json = serde_json::to_string(market).expect("a market serialises");
             let depth = tree.depth().to_string();
             for (key, value) in [
@@ -165,6 +167,8 @@ impl State {
         pragmas(&conn)?;
         // Schema-2 databases made before the chain of transitions was kept gain its table.
         conn.execute_batch(TRANSITIONS_SCHEMA)?;
+        // ... and the tables of the service's grants and published price rounds.
+        conn.execute_batch(ACCESS_SCHEMA)?;
         Ok(State::bind(conn, market, tree))
     }
 

@@ -30,6 +30,10 @@ pub(crate) const TRANSITIONS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS transiti
          proof_file TEXT,
          details TEXT NOT NULL,
          created_at INTEGER NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS transition_proofs (
+         seq INTEGER PRIMARY KEY REFERENCES transitions (seq),
+         proof TEXT NOT NULL
      );";
 
 /// What changed the root.
@@ -109,6 +113,9 @@ pub struct LiquidationRecord<'a> {
     pub proof_file: &'a str,
     /// The amounts, as JSON.
     pub details: serde_json::Value,
+    /// The proof file's text, to keep in the database with the transition (the service does;
+    /// the CLI keeps its proofs as files and passes `None`).
+    pub proof: Option<&'a str>,
 }
 
 fn now() -> u64 {
@@ -260,7 +267,40 @@ impl State {
                 now() as i64
             ],
         )?;
+        if let Some(proof) = record.proof {
+            tx.execute(
+                "INSERT INTO transition_proofs (seq, proof) VALUES (?1, ?2)",
+                params![tx.last_insert_rowid(), proof],
+            )?;
+        }
         tx.commit()?;
         Ok(new_root)
+    }
+
+    /// The transitions whose proof is kept in the database.
+    pub fn transition_proofs(&self) -> Result<std::collections::BTreeSet<u64>, StateError> {
+        let mut stmt = self.conn.prepare("SELECT seq FROM transition_proofs")?;
+        let seqs = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        seqs.map(|s| Ok(s? as u64)).collect()
+    }
+
+    /// The number of the last transition (0 if none).
+    pub fn last_transition(&self) -> Result<u64, StateError> {
+        let seq: Option<i64> =
+            self.conn
+                .query_row("SELECT MAX(seq) FROM transitions", [], |r| r.get(0))?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    /// The proof kept with transition `seq` (liquidations the service committed), if any.
+    pub fn transition_proof(&self, seq: u64) -> Result<Option<String>, StateError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT proof FROM transition_proofs WHERE seq = ?1",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 }

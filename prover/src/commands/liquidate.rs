@@ -27,11 +27,21 @@ use crate::{files, setup};
 
 /// The request `choice` names in `market`.
 fn request(market: &Market, choice: &LiquidationChoice) -> Result<Request, Failure> {
+    request_named(market, choice, "--")
+}
+
+/// The request `choice` names in `market`; errors name its fields with `prefix` (`--` for
+/// flags, nothing for JSON keys).
+pub(crate) fn request_named(
+    market: &Market,
+    choice: &LiquidationChoice,
+    prefix: &str,
+) -> Result<Request, Failure> {
     let asset = |flag: &str, symbol: &str| {
         market.position(symbol).ok_or_else(|| {
             let symbols: Vec<&str> = market.assets().iter().map(|a| a.symbol.as_str()).collect();
             bad_input(anyhow!(
-                "{flag}: market {:?} has no asset {:?} (its assets: {})",
+                "{prefix}{flag}: market {:?} has no asset {:?} (its assets: {})",
                 market.name(),
                 zkliq_circuits::inputs::shorten(symbol),
                 symbols.join(", ")
@@ -39,17 +49,17 @@ fn request(market: &Market, choice: &LiquidationChoice) -> Result<Request, Failu
         })
     };
     Ok(Request {
-        debt: asset("--debt", &choice.debt)?,
-        collateral: asset("--collateral", &choice.collateral)?,
+        debt: asset("debt", &choice.debt)?,
+        collateral: asset("collateral", &choice.collateral)?,
         repay: choice
             .repay
             .parse::<Repay>()
-            .map_err(|e| bad_input(anyhow!("--repay: {e}")))?,
+            .map_err(|e| bad_input(anyhow!("{prefix}repay: {e}")))?,
     })
 }
 
 /// The rule's quote, or the refusal as a failure (exit 1) naming the reason.
-fn quote_or_refuse(
+pub(crate) fn quote_or_refuse(
     market: &Market,
     prices: &PriceRound,
     account: &Account,
@@ -76,7 +86,7 @@ fn quote_or_refuse(
 }
 
 /// Non-zero balances by symbol, as the vectors and account files write them.
-fn balances(market: &Market, amounts: &[u128]) -> Value {
+pub(crate) fn balances(market: &Market, amounts: &[u128]) -> Value {
     let mut map = Map::new();
     for (asset, amount) in market.assets().iter().zip(amounts) {
         if *amount != 0 {
@@ -87,7 +97,7 @@ fn balances(market: &Market, amounts: &[u128]) -> Value {
 }
 
 /// The JSON of a quote (the contract: amounts as decimal strings).
-fn quote_json(market: &Market, request: Request, q: &Quote) -> Value {
+pub(crate) fn quote_json(market: &Market, request: Request, q: &Quote) -> Value {
     json!({
         "result": "ok",
         "debt": market.assets()[request.debt].symbol,
@@ -198,8 +208,9 @@ pub(super) struct Executed {
     pub amounts: Value,
 }
 
-/// Everything [`prove_and_apply`] needs that does not change from one liquidation to the next.
-pub(super) struct Liquidating<'a> {
+/// Everything [`prove_liquidation`] needs that does not change from one liquidation to the
+/// next.
+pub(crate) struct Liquidating<'a> {
     pub state_path: &'a Path,
     pub market: &'a Market,
     pub prices: &'a PriceRound,
@@ -211,22 +222,54 @@ pub(super) struct Liquidating<'a> {
     pub inputs: &'a [&'a Path],
 }
 
-/// Proves the liquidation `request` of `stored`, writes the proof to `out` (synced to disk) and
-/// then commits the new opening, root and transition in one transaction. A crash leaves the
-/// old state (and an unused proof) or the new state with its proof; a failed commit removes the
-/// proof. A refusal by the rule is exit 1 with nothing written.
-pub(super) fn prove_and_apply(
-    s: &mut State,
+/// A liquidation proven (and checked) by [`prove_liquidation`], not yet committed.
+pub(crate) struct Proven {
+    pub quote: Quote,
+    /// The account's opening afterwards (a fresh salt).
+    pub new_account: Account,
+    pub old_root: Fp,
+    pub new_root: Fp,
+    /// The proof file's text.
+    pub text: String,
+    pub proof_sha256: String,
+    pub proof_bytes: usize,
+    pub prove_time: Duration,
+    /// The public amounts, as the state log and the JSON outputs show them.
+    pub amounts: Value,
+}
+
+impl Proven {
+    /// The record that commits it, keeping `proof` with the transition if given.
+    pub(crate) fn record<'a>(
+        &'a self,
+        stored: &'a StoredAccount,
+        proof_file: &'a str,
+        proof: Option<&'a str>,
+    ) -> LiquidationRecord<'a> {
+        LiquidationRecord {
+            id: &stored.id,
+            leaf: stored.leaf_index,
+            new_account: &self.new_account,
+            old_root: self.old_root,
+            new_root: self.new_root,
+            proof_sha256: &self.proof_sha256,
+            proof_file,
+            details: self.amounts.clone(),
+            proof,
+        }
+    }
+}
+
+/// Proves the liquidation `request` of `stored` (at its leaf, under `siblings`, in the tree of
+/// root `old_root`) and verifies the proof. A refusal by the rule is exit 1.
+pub(crate) fn prove_liquidation(
     with: &Liquidating<'_>,
     stored: &StoredAccount,
+    siblings: Vec<Fp>,
+    old_root: Fp,
     request: Request,
-    out: &Path,
-    force: bool,
-) -> Result<Executed, Failure> {
+) -> Result<Proven, Failure> {
     let market = with.market;
-    let siblings = s
-        .path(0, stored.leaf_index)
-        .map_err(|e| state_failure(with.state_path, e))?;
     let salt = fresh_salt(market, &stored.account)?;
     let (witness, q) = LiquidationWitness::new(
         with.shape,
@@ -245,7 +288,6 @@ pub(super) fn prove_and_apply(
     let instance = witness
         .instance()
         .ok_or_else(|| internal(anyhow!("the liquidation witness has no valid instance")))?;
-    let old_root = s.root().map_err(|e| state_failure(with.state_path, e))?;
     if instance.old_root != old_root {
         return Err(internal(anyhow!("the stored tree does not match its root")));
     }
@@ -258,8 +300,7 @@ pub(super) fn prove_and_apply(
         .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
     let envelope = LiquidationProofEnvelope::new(with.key.verifier(), instance.clone(), bytes);
     let text = envelope.to_json();
-    files::write_atomically(out, &text, with.inputs, force, Visibility::Public)?;
-    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    let proof_sha256 = hex::encode(Sha256::digest(text.as_bytes()));
     let amounts = json!({
         "debt": market.assets()[request.debt].symbol,
         "collateral": market.assets()[request.collateral].symbol,
@@ -271,29 +312,51 @@ pub(super) fn prove_and_apply(
         "liquidator": field::to_hex(&with.liquidator),
         "round": with.prices.round(),
     });
-    let record = LiquidationRecord {
-        id: &stored.id,
-        leaf: stored.leaf_index,
-        new_account: &new_account,
+    Ok(Proven {
+        quote: q,
+        new_account,
         old_root,
         new_root: instance.new_root,
-        proof_sha256: &digest,
-        proof_file: &out.display().to_string(),
-        details: amounts.clone(),
-    };
-    if let Err(e) = s.apply_liquidation(&record) {
+        text,
+        proof_sha256,
+        proof_bytes: envelope.proof.len(),
+        prove_time,
+        amounts,
+    })
+}
+
+/// Proves the liquidation `request` of `stored`, writes the proof to `out` (synced to disk) and
+/// then commits the new opening, root and transition in one transaction. A crash leaves the
+/// old state (and an unused proof) or the new state with its proof; a failed commit removes the
+/// proof. A refusal by the rule is exit 1 with nothing written.
+pub(super) fn prove_and_apply(
+    s: &mut State,
+    with: &Liquidating<'_>,
+    stored: &StoredAccount,
+    request: Request,
+    out: &Path,
+    force: bool,
+) -> Result<Executed, Failure> {
+    let siblings = s
+        .path(0, stored.leaf_index)
+        .map_err(|e| state_failure(with.state_path, e))?;
+    let old_root = s.root().map_err(|e| state_failure(with.state_path, e))?;
+    let proven = prove_liquidation(with, stored, siblings, old_root, request)?;
+    files::write_atomically(out, &proven.text, with.inputs, force, Visibility::Public)?;
+    let file = out.display().to_string();
+    if let Err(e) = s.apply_liquidation(&proven.record(stored, &file, None)) {
         // The proof never entered the chain: do not leave it looking like part of it.
         let _ = std::fs::remove_file(out);
         return Err(state_failure(with.state_path, e));
     }
     Ok(Executed {
-        quote: q,
+        quote: proven.quote,
         old_root,
-        new_root: instance.new_root,
-        proof_sha256: digest,
-        proof_bytes: envelope.proof.len(),
-        prove_time,
-        amounts,
+        new_root: proven.new_root,
+        proof_sha256: proven.proof_sha256,
+        proof_bytes: proven.proof_bytes,
+        prove_time: proven.prove_time,
+        amounts: proven.amounts,
     })
 }
 

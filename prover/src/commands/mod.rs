@@ -5,14 +5,14 @@ mod demo;
 mod execute;
 mod health;
 mod keeper;
-mod liquidate;
+pub(crate) mod liquidate;
 mod new_account;
 mod prove;
 mod report;
-mod state;
-mod verify;
+pub(crate) mod state;
+pub(crate) mod verify;
 mod verify_chain;
-mod verify_report;
+pub(crate) mod verify_report;
 
 use crate::cli::{ClaimArg, Cli, Command};
 use crate::failure::Failure;
@@ -34,6 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::VerifyChain(args) => verify_chain::run(args),
         Command::Report(args) => report::run(args),
         Command::VerifyReport(args) => verify_report::run(args),
+        Command::Serve(args) => crate::serve::run(args),
     }
 }
 

@@ -10,8 +10,10 @@ use serde_json::json;
 use zkliq_circuits::batch::{BatchShape, SlotClaim};
 use zkliq_circuits::health::reference;
 use zkliq_circuits::tree::TreeSpec;
-use zkliq_circuits::{Claim, field, proof};
-use zkliq_state::{State, StateError};
+use std::time::Duration;
+use zkliq_circuits::keys::{Curve, Params, ProverKey};
+use zkliq_circuits::{Claim, Fp, Market, PriceRound, field, proof};
+use zkliq_state::{Role, State, StateError, StoredAccount};
 use zkliq_verifier::StateProofEnvelope;
 
 use super::ms;
@@ -121,15 +123,17 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
         StateCommand::Show { state, id } => {
             let s = open(&state)?;
             let a = s.account(&id).map_err(|e| state_failure(&state, e))?;
-            let out = json!({
-                "id": a.id,
-                "leaf_index": a.leaf_index,
-                "commitment": field::to_hex(&s.commitment(&a.account)),
-                "account": a.account.to_json(s.market()),
-            });
-            say!("{out:#}");
+            say!("{:#}", account_json(&s, &a));
             Ok(())
         }
+        StateCommand::Grant {
+            state,
+            owner,
+            liquidator,
+            admin,
+            revoke,
+            json,
+        } => grant(&state, owner, liquidator, admin, revoke, json),
         StateCommand::Liquidate(args) => super::liquidate::run_liquidate(args),
         StateCommand::Log { state, json } => super::liquidate::run_log(&state, json),
         StateCommand::Prove {
@@ -142,6 +146,60 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
             params,
         } => prove_membership(&state, &prices, &id, claim.into(), &out, force, &params),
     }
+}
+
+/// `zkliq state grant`: a token printed once, or a revocation.
+fn grant(
+    state: &Path,
+    owner: Option<String>,
+    liquidator: Option<String>,
+    admin: bool,
+    revoke: Option<String>,
+    json: bool,
+) -> Result<(), Failure> {
+    let mut s = open(state)?;
+    if let Some(token_id) = revoke {
+        if !s.revoke(&token_id).map_err(|e| state_failure(state, e))? {
+            return Err(bad_input(anyhow!(
+                "--revoke: no live grant with token id {:?}",
+                zkliq_circuits::inputs::shorten(&token_id)
+            )));
+        }
+        if json {
+            say!("{:#}", json!({"revoked": token_id}));
+        } else {
+            say!("revoked {token_id}");
+        }
+        return Ok(());
+    }
+    let role = match (owner, liquidator, admin) {
+        (Some(id), None, false) => Role::Owner(id),
+        (None, Some(hex), false) => Role::Liquidator(
+            field::id_from_hex(&hex).map_err(|e| bad_input(anyhow!("--liquidator: {e}")))?,
+        ),
+        (None, None, true) => Role::Admin,
+        _ => {
+            return Err(bad_input(anyhow!(
+                "give exactly one of --owner, --liquidator, --admin, --revoke"
+            )));
+        }
+    };
+    let issued = s.grant(&role).map_err(|e| state_failure(state, e))?;
+    if json {
+        say!(
+            "{:#}",
+            json!({"token_id": issued.token_id, "token": issued.token, "role": role.to_string()})
+        );
+    } else {
+        say!("{}", issued.token);
+        eprintln!(
+            "a bearer token for the {role} (token id {}): shown once, only its hash is kept; revoke it with `zkliq state grant --state {} --revoke {}`",
+            issued.token_id,
+            state.display(),
+            issued.token_id
+        );
+    }
+    Ok(())
 }
 
 fn import(state: &Path, file: &Path) -> Result<(), Failure> {
@@ -192,6 +250,76 @@ fn import(state: &Path, file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// An account's opening as `state show` prints it: id, leaf, commitment and opening.
+pub(crate) fn account_json(s: &State, a: &StoredAccount) -> serde_json::Value {
+    json!({
+        "id": a.id,
+        "leaf_index": a.leaf_index,
+        "commitment": field::to_hex(&s.commitment(&a.account)),
+        "account": a.account.to_json(s.market()),
+    })
+}
+
+/// Refuses (exit 1) a claim about `stored` that is false at `prices`.
+pub(crate) fn check_claim(
+    market: &Market,
+    prices: &PriceRound,
+    stored: &StoredAccount,
+    claim: Claim,
+) -> Result<(), Failure> {
+    let valuation = reference::evaluate(market, prices, &stored.account);
+    if valuation.claim() != claim {
+        return Err(rejected(anyhow!(
+            "account {:?} is {}, so it cannot be proven {claim}; no proof written",
+            stored.id,
+            valuation.claim()
+        )));
+    }
+    Ok(())
+}
+
+/// A membership proof that `stored` (at its leaf, under `siblings`, in the tree of `root`) is
+/// `claim` at `prices` (checked by [`check_claim`] first), verified before it is returned with
+/// its proving time.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn membership_proof(
+    market: &Market,
+    prices: &PriceRound,
+    stored: &StoredAccount,
+    siblings: Vec<Fp>,
+    root: Fp,
+    claim: Claim,
+    shape: BatchShape,
+    params: &Params<Curve>,
+    key: &ProverKey,
+) -> Result<(StateProofEnvelope, Duration), Failure> {
+    let witness = zkliq_circuits::batch::BatchWitness::new(
+        shape,
+        market,
+        prices,
+        &[Some(&stored.account)],
+        &[SlotClaim::Is(claim)],
+        stored.leaf_index,
+        siblings,
+    );
+    let instance = witness
+        .instance()
+        .ok_or_else(|| internal(anyhow!("the membership witness has no valid instance")))?;
+    if instance.root != root {
+        return Err(internal(anyhow!("the stored tree does not match its root")));
+    }
+    let started = Instant::now();
+    let bytes =
+        proof::prove_batch_witness(params, key, witness, &instance.to_column()).map_err(internal)?;
+    let prove_time = started.elapsed();
+    proof::verify_column(params, key.verifier(), &instance.to_column(), &bytes)
+        .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
+    Ok((
+        StateProofEnvelope::new(key.verifier(), instance, bytes),
+        prove_time,
+    ))
+}
+
 fn prove_membership(
     state: &Path,
     prices_path: &Path,
@@ -207,45 +335,21 @@ fn prove_membership(
     let market = s.market().clone();
     let prices = files::prices(prices_path, &market)?;
     let stored = s.account(id).map_err(|e| state_failure(state, e))?;
-    let valuation = reference::evaluate(&market, &prices, &stored.account);
-    if valuation.claim() != claim {
-        return Err(rejected(anyhow!(
-            "account {id:?} is {}, so it cannot be proven {claim}; no proof written",
-            valuation.claim()
-        )));
-    }
+    // Refused before any key is built.
+    check_claim(&market, &prices, &stored, claim)?;
     let shape = BatchShape::in_tree(market.shape(), 0, s.tree()).expect("height 0 is supported");
     let siblings = s
         .path(0, stored.leaf_index)
         .map_err(|e| state_failure(state, e))?;
-    let witness = zkliq_circuits::batch::BatchWitness::new(
-        shape,
-        &market,
-        &prices,
-        &[Some(&stored.account)],
-        &[SlotClaim::Is(claim)],
-        stored.leaf_index,
-        siblings,
-    );
-    let instance = witness
-        .instance()
-        .ok_or_else(|| internal(anyhow!("the membership witness has no valid instance")))?;
     let root = s.root().map_err(|e| state_failure(state, e))?;
-    if instance.root != root {
-        return Err(internal(anyhow!("the stored tree does not match its root")));
-    }
     let store = setup::params_store(setup::params_dir(params_args));
     let params = setup::params(&store, shape.k())?;
     let started = Instant::now();
     let key = setup::prover_key(&params, shape)?;
     let keygen = started.elapsed();
-    let started = Instant::now();
-    let bytes = proof::prove_batch_witness(&params, &key, witness, &instance.to_column())
-        .map_err(internal)?;
-    let prove_time = started.elapsed();
-    proof::verify_column(&params, key.verifier(), &instance.to_column(), &bytes)
-        .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;
-    let envelope = StateProofEnvelope::new(key.verifier(), instance, bytes);
+    let (envelope, prove_time) = membership_proof(
+        &market, &prices, &stored, siblings, root, claim, shape, &params, &key,
+    )?;
     files::write_atomically(out, &envelope.to_json(), &inputs, force, Visibility::Public)?;
     say!(
         "proved account {id:?} (leaf {}) {claim} against root {}: {} ({} bytes); keygen {}, prove {}",

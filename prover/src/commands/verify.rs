@@ -122,31 +122,44 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
     let outcome = setup::with_spinner(
         slow,
         &format!("generating parameters for k = {k}"),
-        || match (&envelope, root) {
-            (AnyEnvelope::Health(e), _) => verifier
-                .verify_health(e, &round, account)
-                .map(Verdict::Health),
-            (AnyEnvelope::State(e), Some(root)) => {
-                verifier.verify_state(e, &round, root).map(Verdict::State)
-            }
-            (AnyEnvelope::Liquidation(e), Some(root)) => verifier
-                .verify_liquidation(e, &round, root, liquidator)
-                .map(Verdict::Liquidation),
-            (AnyEnvelope::State(_), None) => Err(VerifyError::MissingContext {
-                what: "root",
-                kind: "a state proof",
-            }),
-            (AnyEnvelope::Liquidation(_), None) => Err(VerifyError::MissingContext {
-                what: "root",
-                kind: "a liquidation proof",
-            }),
-        },
+        || check(&verifier, &envelope, &round, account, root, liquidator),
     );
     outcome.map_err(|e| match e {
         VerifyError::Keys(_) => internal(e),
         e if e.is_malformed() => bad_input(anyhow!("{path}: {e}")),
         e => rejected(anyhow!("{path}: {e}")),
     })
+}
+
+/// Verifies `envelope` against the context given: the verdict, or the library's error (a state
+/// or liquidation proof without a root is [`VerifyError::MissingContext`]).
+pub(crate) fn check(
+    verifier: &Verifier,
+    envelope: &AnyEnvelope,
+    round: &Round,
+    account: Option<zkliq_verifier::Fp>,
+    root: Option<StateRoot>,
+    liquidator: Option<zkliq_verifier::Fp>,
+) -> Result<Verdict, VerifyError> {
+    match (envelope, root) {
+        (AnyEnvelope::Health(e), _) => verifier
+            .verify_health(e, round, account)
+            .map(Verdict::Health),
+        (AnyEnvelope::State(e), Some(root)) => {
+            verifier.verify_state(e, round, root).map(Verdict::State)
+        }
+        (AnyEnvelope::Liquidation(e), Some(root)) => verifier
+            .verify_liquidation(e, round, root, liquidator)
+            .map(Verdict::Liquidation),
+        (AnyEnvelope::State(_), None) => Err(VerifyError::MissingContext {
+            what: "root",
+            kind: "a state proof",
+        }),
+        (AnyEnvelope::Liquidation(_), None) => Err(VerifyError::MissingContext {
+            what: "root",
+            kind: "a liquidation proof",
+        }),
+    }
 }
 
 fn report(verdict: &Verdict) -> String {

@@ -6,7 +6,9 @@
 use anyhow::anyhow;
 use serde_json::json;
 use zkliq_circuits::field;
-use zkliq_verifier::{ReportFile, ReportPieceEnvelope, Round, StateRoot, Verifier, VerifyError};
+use zkliq_verifier::{
+    ReportFile, ReportPieceEnvelope, ReportVerdict, Round, StateRoot, Verifier, VerifyError,
+};
 
 use crate::cli::VerifyReportArgs;
 use crate::failure::{Failure, bad_input, internal, rejected};
@@ -61,34 +63,7 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
         .map(|a| a.symbol.as_str())
         .collect();
     if args.json {
-        let totals: serde_json::Map<String, serde_json::Value> = symbols
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                (
-                    (*s).to_owned(),
-                    json!({
-                        "collateral": verdict.book.collateral[i].to_string(),
-                        "debt": verdict.book.debt[i].to_string(),
-                    }),
-                )
-            })
-            .collect();
-        say!(
-            "{:#}",
-            json!({
-                "valid": true,
-                "root": field::to_hex(&verdict.root),
-                "market": verdict.round.market,
-                "round": verdict.round.round,
-                "pieces": verdict.pieces,
-                "positions": verdict.positions,
-                "accounts": verdict.book.accounts,
-                "liquidatable": verdict.liquidatable,
-                "totals": totals,
-                "buckets": verdict.buckets(),
-            })
-        );
+        say!("{:#}", report_json(&verdict, &round));
         return Ok(());
     }
     say!(
@@ -121,6 +96,37 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
         say!("{label}: {}", b.accounts);
     }
     Ok(())
+}
+
+/// The verdict as `verify-report --json` prints it (the contract's keys).
+pub(crate) fn report_json(verdict: &ReportVerdict, round: &Round) -> serde_json::Value {
+    let totals: serde_json::Map<String, serde_json::Value> = round
+        .market()
+        .assets()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                a.symbol.clone(),
+                json!({
+                    "collateral": verdict.book.collateral[i].to_string(),
+                    "debt": verdict.book.debt[i].to_string(),
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "valid": true,
+        "root": field::to_hex(&verdict.root),
+        "market": verdict.round.market,
+        "round": verdict.round.round,
+        "pieces": verdict.pieces,
+        "positions": verdict.positions,
+        "accounts": verdict.book.accounts,
+        "liquidatable": verdict.liquidatable,
+        "totals": totals,
+        "buckets": verdict.buckets(),
+    })
 }
 
 /// The report's piece files, in piece order.

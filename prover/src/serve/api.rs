@@ -1,0 +1,587 @@
+//! The endpoints. Roles: public (no token), owner (`Role::Owner` of the account in the path),
+//! liquidator (`Role::Liquidator`, acting only as itself), admin. Every body and answer is JSON;
+//! every error is `{"error": "..."}` (see `openapi.json`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zkliq_circuits::liquidation::Request;
+use zkliq_circuits::{Claim, Fp, Market, PriceRound, field};
+use zkliq_state::{PublishedRound, Role, StoredAccount, TransitionKind};
+use zkliq_verifier::{AnyEnvelope, ReportFile, ReportPieceEnvelope, Round, StateRoot, VerifyError};
+
+use super::auth::Caller;
+use super::error::{ApiError, Json, Path};
+use super::{App, lock};
+use crate::cli::LiquidationChoice;
+use crate::commands::liquidate::{self, Liquidating};
+use crate::commands::{state as state_cmd, verify, verify_report};
+
+type Shared = State<Arc<App>>;
+
+/// A JSON document (already serialised) as a response.
+fn raw_json(status: StatusCode, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// `GET /v1/health`: the service is up.
+pub async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /v1/root`: the published root and what it is bound to.
+pub async fn root(State(app): Shared) -> Result<Json<Value>, ApiError> {
+    let a = app.clone();
+    app.db(move |s| {
+        let root = s.root().map_err(|e| a.state_error(e))?;
+        let accounts = s.len().map_err(|e| a.state_error(e))?;
+        let round = s.latest_prices().map_err(|e| a.state_error(e))?;
+        Ok(Json(json!({
+            "root": field::to_hex(&root),
+            "accounts": accounts,
+            "market": s.market().name(),
+            "market_commitment": field::to_hex(&s.market_commitment()),
+            "depth": s.tree().depth(),
+            "round": round.map(|r| r.prices.round()),
+        })))
+    })
+    .await
+}
+
+/// `GET /v1/prices`: the latest published price round.
+pub async fn prices(State(app): Shared) -> Result<Response, ApiError> {
+    let a = app.clone();
+    let round = app
+        .db(move |s| s.latest_prices().map_err(|e| a.state_error(e)))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no price round is published yet"))?;
+    Ok(raw_json(StatusCode::OK, round.json))
+}
+
+/// A transition as the public sees it: no account id, no server file name.
+fn public_transition(t: &zkliq_state::Transition, has_proof: bool) -> Value {
+    json!({
+        "seq": t.seq,
+        "kind": t.kind,
+        "old_root": field::to_hex(&t.old_root),
+        "new_root": field::to_hex(&t.new_root),
+        "leaf": t.leaf,
+        "details": t.details,
+        "proof_sha256": t.proof_sha256,
+        "proof": has_proof.then(|| format!("/v1/transitions/{}/proof", t.seq)),
+        "time": t.time,
+    })
+}
+
+/// `GET /v1/transitions`: every change of the root, oldest first.
+pub async fn transitions(State(app): Shared) -> Result<Json<Value>, ApiError> {
+    let a = app.clone();
+    app.db(move |s| {
+        let log = s.transitions().map_err(|e| a.state_error(e))?;
+        let stored = s.transition_proofs().map_err(|e| a.state_error(e))?;
+        Ok(Json(Value::Array(
+            log.iter()
+                .map(|t| public_transition(t, stored.contains(&t.seq)))
+                .collect(),
+        )))
+    })
+    .await
+}
+
+/// `GET /v1/transitions/{seq}/proof`: the proof of a liquidation the service committed.
+pub async fn transition_proof(
+    State(app): Shared,
+    Path(seq): Path<u64>,
+) -> Result<Response, ApiError> {
+    let a = app.clone();
+    let proof = app
+        .db(move |s| s.transition_proof(seq).map_err(|e| a.state_error(e)))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("transition {seq} has no stored proof")))?;
+    Ok(raw_json(StatusCode::OK, proof))
+}
+
+/// `POST /v1/verify` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    /// A proof file's JSON, or a report: `{"report": <report.json>, "pieces": [<piece>...]}`.
+    proof: Value,
+    market: Value,
+    prices: Value,
+    root: Option<String>,
+    depth: Option<u32>,
+    account_commitment: Option<String>,
+    liquidator: Option<String>,
+}
+
+/// A verification failure as `verify --json` prints it.
+fn invalid(status: StatusCode, error: impl std::fmt::Display) -> Response {
+    (status, axum::Json(json!({"valid": false, "error": error.to_string()}))).into_response()
+}
+
+/// `POST /v1/verify`: the library's verdict on a proof, against the context in the body.
+pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Response {
+    let market = match Market::from_json(&body.market.to_string()) {
+        Ok(m) => m,
+        Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("market: {e}")),
+    };
+    let prices = match PriceRound::from_json(&body.prices.to_string(), &market) {
+        Ok(p) => p,
+        Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("prices: {e}")),
+    };
+    let round = match Round::new(market, prices) {
+        Ok(r) => r,
+        Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("prices: {e}")),
+    };
+    let hex = |name: &str, text: &Option<String>, parse: fn(&str) -> Result<Fp, _>| {
+        text.as_deref()
+            .map(|t| parse(t).map_err(|e: zkliq_verifier::FieldHexError| format!("{name}: {e}")))
+            .transpose()
+    };
+    let context = (|| {
+        let root = hex("root", &body.root, field::from_hex)?.map(|r| {
+            let r = StateRoot::new(r);
+            body.depth.map_or(r, |d| r.with_depth(d))
+        });
+        let account = hex("account_commitment", &body.account_commitment, field::from_hex)?;
+        let liquidator = hex("liquidator", &body.liquidator, field::id_from_hex)?;
+        Ok::<_, String>((root, account, liquidator))
+    })();
+    let (root, account, liquidator) = match context {
+        Ok(c) => c,
+        Err(e) => return invalid(StatusCode::BAD_REQUEST, e),
+    };
+    let proof = body.proof;
+    let a = app.clone();
+    let outcome = app
+        .verify_queue
+        .run(move || {
+            if proof.get("pieces").is_some() {
+                let root = root.ok_or(VerifyError::MissingContext {
+                    what: "root",
+                    kind: "a round report",
+                })?;
+                let report = ReportFile::from_json(proof["report"].to_string().as_bytes())?;
+                let pieces = proof["pieces"]
+                    .as_array()
+                    .map(|p| p.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| ReportPieceEnvelope::from_json(p.to_string().as_bytes()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let verdict = a.verifier.verify_report(&pieces, &report, &round, root)?;
+                return Ok(verify_report::report_json(&verdict, &round));
+            }
+            let envelope = AnyEnvelope::from_json(proof.to_string().as_bytes())?;
+            let verdict = verify::check(&a.verifier, &envelope, &round, account, root, liquidator)?;
+            // A verdict always serialises (plain fields); `Null` cannot happen.
+            let mut out = serde_json::to_value(&verdict).unwrap_or(Value::Null);
+            out["valid"] = json!(true);
+            Ok(out)
+        })
+        .await;
+    match outcome {
+        Err(busy) => busy.into_response(),
+        Ok(Ok(verdict)) => axum::Json(verdict).into_response(),
+        Ok(Err(VerifyError::Keys(e))) => ApiError::internal(e).into_response(),
+        Ok(Err(e)) if e.is_malformed() => invalid(StatusCode::BAD_REQUEST, e),
+        Ok(Err(e)) => invalid(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
+}
+
+/// `GET /v1/accounts/{id}` (owner): the account's opening (after a liquidation, its new one).
+pub async fn account(
+    State(app): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.owner_of(&id)?;
+    let a = app.clone();
+    app.db(move |s| {
+        let stored = s.account(&id).map_err(|e| a.state_error(e))?;
+        let mut out = state_cmd::account_json(s, &stored);
+        out["root"] = json!(field::to_hex(&s.root().map_err(|e| a.state_error(e))?));
+        Ok(Json(out))
+    })
+    .await
+}
+
+/// `GET /v1/accounts/{id}/liquidations` (owner): the account's liquidations, oldest first.
+pub async fn history(
+    State(app): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.owner_of(&id)?;
+    let a = app.clone();
+    app.db(move |s| {
+        let stored = s.transition_proofs().map_err(|e| a.state_error(e))?;
+        let log = s.transitions().map_err(|e| a.state_error(e))?;
+        Ok(Json(Value::Array(
+            log.iter()
+                .filter(|t| t.kind == TransitionKind::Liquidation && t.id.as_deref() == Some(&id))
+                .map(|t| public_transition(t, stored.contains(&t.seq)))
+                .collect(),
+        )))
+    })
+    .await
+}
+
+/// The round a request names: the given one, or the latest published.
+fn round_of(
+    app: &App,
+    s: &zkliq_state::State,
+    given: Option<&Value>,
+) -> Result<PriceRound, ApiError> {
+    match given {
+        Some(v) => PriceRound::from_json(&v.to_string(), &app.market)
+            .map_err(|e| ApiError::bad_request(format!("prices: {e}"))),
+        None => latest(app, s).map(|r| r.prices),
+    }
+}
+
+fn latest(app: &App, s: &zkliq_state::State) -> Result<PublishedRound, ApiError> {
+    s.latest_prices()
+        .map_err(|e| app.state_error(e))?
+        .ok_or_else(|| ApiError::conflict("no price round is published yet (POST /v1/admin/prices)"))
+}
+
+/// `POST /v1/accounts/{id}/proofs` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProveBody {
+    /// A price round of the market (default: the latest published).
+    prices: Option<Value>,
+    /// `healthy` or `liquidatable`.
+    claim: String,
+}
+
+/// `POST /v1/accounts/{id}/proofs` (owner): a membership proof of a claim about the account at
+/// a round, against the current root. The answer is the proof file.
+pub async fn prove(
+    State(app): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<ProveBody>,
+) -> Result<Response, ApiError> {
+    caller.owner_of(&id)?;
+    let claim: Claim = body
+        .claim
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("claim: {e}")))?;
+    let a = app.clone();
+    let (stored, prices, siblings, root) = app
+        .db(move |s| {
+            let prices = round_of(&a, s, body.prices.as_ref())?;
+            let stored = s.account(&id).map_err(|e| a.state_error(e))?;
+            state_cmd::check_claim(&a.market, &prices, &stored, claim)?;
+            let siblings = s.path(0, stored.leaf_index).map_err(|e| a.state_error(e))?;
+            let root = s.root().map_err(|e| a.state_error(e))?;
+            Ok((stored, prices, siblings, root))
+        })
+        .await?;
+    let a = app.clone();
+    let (envelope, time) = app
+        .prove_queue
+        .run(move || {
+            state_cmd::membership_proof(
+                &a.market,
+                &prices,
+                &stored,
+                siblings,
+                root,
+                claim,
+                a.membership_shape,
+                &a.membership.params,
+                &a.membership.key,
+            )
+        })
+        .await??;
+    app.metrics.proved("membership", time.as_secs_f64());
+    Ok(raw_json(StatusCode::OK, envelope.to_json()))
+}
+
+/// `POST /v1/quotes` and `POST /v1/liquidations` body: the flags of `zkliq state liquidate`,
+/// with the account named by its leaf.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiquidationBody {
+    leaf: u64,
+    debt: String,
+    collateral: String,
+    /// Base units of the debt asset, as a decimal string, or `max`.
+    repay: String,
+    /// The latest published round (default); any other is refused.
+    prices: Option<Value>,
+    /// The liquidator (default: the token's); another is refused with 403.
+    liquidator: Option<String>,
+}
+
+/// What a liquidation needs from the database.
+struct Target {
+    stored: StoredAccount,
+    prices: PriceRound,
+    request: Request,
+}
+
+impl LiquidationBody {
+    /// The caller's liquidator id: its own, whatever the body says (403 otherwise).
+    fn liquidator(&self, caller: &Caller) -> Result<Fp, ApiError> {
+        let claimed = self
+            .liquidator
+            .as_deref()
+            .map(|t| field::id_from_hex(t).map_err(|e| ApiError::bad_request(format!("liquidator: {e}"))))
+            .transpose()?;
+        caller.liquidator(claimed)
+    }
+
+    /// The account at the leaf, the round (only the latest published one) and the request.
+    fn target(&self, app: &App, s: &zkliq_state::State) -> Result<Target, ApiError> {
+        let published = latest(app, s)?;
+        if let Some(given) = &self.prices {
+            let given = PriceRound::from_json(&given.to_string(), &app.market)
+                .map_err(|e| ApiError::bad_request(format!("prices: {e}")))?;
+            if given != published.prices {
+                return Err(ApiError::conflict(format!(
+                    "prices: liquidations run only at the latest published round ({}), got round {}",
+                    published.prices.round(),
+                    given.round()
+                )));
+            }
+        }
+        let capacity = app.tree.capacity();
+        if self.leaf >= capacity {
+            return Err(ApiError::bad_request(format!(
+                "leaf: must be below {capacity} (the tree's leaves), got {}",
+                self.leaf
+            )));
+        }
+        let stored = s
+            .subtree(0, self.leaf)
+            .map_err(|e| app.state_error(e))?
+            .into_iter()
+            .next()
+            .flatten()
+            .ok_or_else(|| ApiError::not_found(format!("no account at leaf {}", self.leaf)))?;
+        let choice = LiquidationChoice {
+            debt: self.debt.clone(),
+            collateral: self.collateral.clone(),
+            repay: self.repay.clone(),
+        };
+        let request = liquidate::request_named(&app.market, &choice, "")?;
+        Ok(Target {
+            stored,
+            prices: published.prices,
+            request,
+        })
+    }
+}
+
+/// The keys of a quote a liquidator sees: exactly the public amounts of the liquidation's proof.
+/// The rest of the rule's working (the close factor's cap, the bonus, whether the collateral ran
+/// out, the balances afterwards) would tell the account's balances.
+const PUBLIC_QUOTE: [&str; 8] = [
+    "result",
+    "debt",
+    "collateral",
+    "repay",
+    "repaid",
+    "seized",
+    "to_liquidator",
+    "fee",
+];
+
+/// A quote as a liquidator sees it (see [`PUBLIC_QUOTE`]).
+fn public_quote(
+    app: &App,
+    leaf: u64,
+    round: u64,
+    request: Request,
+    q: &zkliq_circuits::liquidation::Quote,
+) -> Value {
+    let mut out = liquidate::quote_json(&app.market, request, q);
+    if let Some(map) = out.as_object_mut() {
+        map.retain(|k, _| PUBLIC_QUOTE.contains(&k.as_str()));
+    }
+    out["leaf"] = json!(leaf);
+    out["round"] = json!(round);
+    out
+}
+
+/// `POST /v1/quotes` (liquidator): what liquidating the account at `leaf` would move now.
+pub async fn quote(
+    State(app): Shared,
+    caller: Caller,
+    Json(body): Json<LiquidationBody>,
+) -> Result<Json<Value>, ApiError> {
+    body.liquidator(&caller)?;
+    let a = app.clone();
+    app.db(move |s| {
+        let t = body.target(&a, s)?;
+        let q = liquidate::quote_or_refuse(&a.market, &t.prices, &t.stored.account, t.request, false, "")?;
+        Ok(Json(public_quote(&a, body.leaf, t.prices.round(), t.request, &q)))
+    })
+    .await
+}
+
+/// `POST /v1/liquidations` (liquidator): liquidates the account at `leaf` by the market's rule,
+/// bound to the caller's liquidator id. The proof and the new state commit in one SQLite
+/// transaction: a kill at any moment leaves the state before or after, with its proof.
+pub async fn liquidate(
+    State(app): Shared,
+    caller: Caller,
+    Json(body): Json<LiquidationBody>,
+) -> Result<Response, ApiError> {
+    let liquidator = body.liquidator(&caller)?;
+    let a = app.clone();
+    let out = app
+        .prove_queue
+        .run(move || -> Result<Value, ApiError> {
+            // One at a time: each starts from the root the last one committed.
+            let _one = lock(&a.liquidating);
+            let (t, siblings, old_root) = {
+                let s = lock(&a.db);
+                let t = body.target(&a, &s)?;
+                let siblings = s.path(0, t.stored.leaf_index).map_err(|e| a.state_error(e))?;
+                let old_root = s.root().map_err(|e| a.state_error(e))?;
+                (t, siblings, old_root)
+            };
+            liquidate::quote_or_refuse(&a.market, &t.prices, &t.stored.account, t.request, false, "; the state is unchanged")?;
+            let with = Liquidating {
+                state_path: &a.state_path,
+                market: &a.market,
+                prices: &t.prices,
+                liquidator,
+                shape: a.liquidation_shape,
+                params: &a.liquidation.params,
+                key: &a.liquidation.key,
+                inputs: &[],
+            };
+            let started = Instant::now();
+            let proven = liquidate::prove_liquidation(&with, &t.stored, siblings, old_root, t.request)?;
+            a.metrics.proved("liquidation", started.elapsed().as_secs_f64());
+            let mut s = lock(&a.db);
+            s.apply_liquidation(&proven.record(&t.stored, "", Some(&proven.text)))
+                .map_err(|e| a.state_error(e))?;
+            let seq = s.last_transition().map_err(|e| a.state_error(e))?;
+            let mut out = public_quote(&a, body.leaf, t.prices.round(), t.request, &proven.quote);
+            out["seq"] = json!(seq);
+            out["liquidator"] = json!(field::to_hex(&liquidator));
+            out["old_root"] = json!(field::to_hex(&proven.old_root));
+            out["new_root"] = json!(field::to_hex(&proven.new_root));
+            out["proof_sha256"] = json!(proven.proof_sha256);
+            out["proof"] = serde_json::from_str(&proven.text).map_err(ApiError::internal)?;
+            Ok(out)
+        })
+        .await??;
+    Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+}
+
+/// `POST /v1/admin/accounts` (admin): imports JSON Lines (as `zkliq state import`), all or
+/// nothing.
+pub async fn import(State(app): Shared, caller: Caller, body: String) -> Result<Json<Value>, ApiError> {
+    caller.admin()?;
+    let a = app.clone();
+    app.db(move |s| {
+        let report = s
+            .import(std::io::Cursor::new(body.into_bytes()))
+            .map_err(|e| a.state_error(e))?;
+        Ok(Json(json!({
+            "lines": report.lines,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "accounts": report.accounts,
+            "root": field::to_hex(&report.root),
+        })))
+    })
+    .await
+}
+
+/// `POST /v1/admin/prices` (admin): publishes a price round (rounds only go up).
+pub async fn publish(
+    State(app): Shared,
+    caller: Caller,
+    Json(prices): Json<Value>,
+) -> Result<Response, ApiError> {
+    caller.admin()?;
+    let a = app.clone();
+    let round = app
+        .db(move |s| s.publish_prices(&prices.to_string()).map_err(|e| a.state_error(e)))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({"round": round.round()}))).into_response())
+}
+
+/// `POST /v1/admin/grants` body: exactly one of the two.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    owner: Option<String>,
+    liquidator: Option<String>,
+}
+
+/// `POST /v1/admin/grants` (admin): registers an owner or a liquidator; the token is in this
+/// answer only. Admin tokens are issued only by `zkliq state grant --admin`.
+pub async fn grant(
+    State(app): Shared,
+    caller: Caller,
+    Json(body): Json<GrantBody>,
+) -> Result<Response, ApiError> {
+    caller.admin()?;
+    let role = match (body.owner, body.liquidator) {
+        (Some(id), None) => Role::Owner(id),
+        (None, Some(hex)) => Role::Liquidator(
+            field::id_from_hex(&hex).map_err(|e| ApiError::bad_request(format!("liquidator: {e}")))?,
+        ),
+        _ => return Err(ApiError::bad_request("give exactly one of \"owner\" and \"liquidator\"")),
+    };
+    let a = app.clone();
+    let described = role.to_string();
+    let issued = app
+        .db(move |s| s.grant(&role).map_err(|e| a.state_error(e)))
+        .await?;
+    tracing::info!(token_id = %issued.token_id, "granted: {described}");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"token_id": issued.token_id, "token": issued.token, "role": described})),
+    )
+        .into_response())
+}
+
+/// `DELETE /v1/admin/grants/{token_id}` (admin): ends a grant.
+pub async fn revoke(
+    State(app): Shared,
+    caller: Caller,
+    Path(token_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.admin()?;
+    let a = app.clone();
+    let ended = app
+        .db(move |s| s.revoke(&token_id).map_err(|e| a.state_error(e)))
+        .await?;
+    if ended {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("no live grant with that token id"))
+    }
+}
+
+/// `GET /openapi.json`: this API.
+pub async fn openapi() -> Response {
+    raw_json(StatusCode::OK, include_str!("openapi.json").to_owned())
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(app): Shared) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+        .into_response()
+}
+

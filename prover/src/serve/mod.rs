@@ -1,0 +1,289 @@
+//! `zkliq serve`: the operator's prover service over HTTP (axum on tokio).
+//!
+//! Keys are built once, at start, and shared by every request. Proofs run on a bounded
+//! [`queue::WorkQueue`] with one worker per core; verification on another. The API, its roles
+//! and its errors: `openapi.json` (served at `GET /openapi.json`), and docs/SERVICE.md.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`api`] | the endpoints |
+//! | [`auth`] | bearer tokens: who is calling, and what they may do |
+//! | [`error`] | [`error::ApiError`], and the JSON extractor that answers bad bodies |
+//! | [`queue`] | the bounded work queues |
+//! | [`metrics`] | Prometheus metrics |
+
+mod api;
+mod auth;
+mod error;
+mod metrics;
+mod queue;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State as AppState};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use zkliq_circuits::batch::BatchShape;
+use zkliq_circuits::keys::{CircuitShape, Curve, Params, ProverKey};
+use zkliq_circuits::liquidation::LiquidationShape;
+use zkliq_circuits::tree::TreeSpec;
+use zkliq_circuits::Market;
+use zkliq_state::State;
+use zkliq_verifier::Verifier;
+
+use crate::cli::ServeArgs;
+use crate::commands::state::{open, state_failure};
+use crate::failure::{Failure, bad_input, internal};
+use crate::output::say;
+use crate::setup;
+use error::ApiError;
+use metrics::Metrics;
+use queue::WorkQueue;
+
+/// Parameters and a proving key, built once.
+pub struct Warm {
+    pub params: Arc<Params<Curve>>,
+    pub key: ProverKey,
+}
+
+impl Warm {
+    fn build(store: &zkliq_circuits::keys::ParamsStore, shape: CircuitShape) -> Result<Self, Failure> {
+        let params = setup::params(store, shape.k())?;
+        let key = setup::prover_key(&params, shape)?;
+        Ok(Warm { params, key })
+    }
+}
+
+/// Everything the handlers share.
+pub struct App {
+    pub state_path: PathBuf,
+    db: Mutex<State>,
+    pub market: Market,
+    pub tree: TreeSpec,
+    /// Membership proofs (one account against the root).
+    pub membership: Warm,
+    pub membership_shape: BatchShape,
+    pub liquidation: Warm,
+    pub liquidation_shape: LiquidationShape,
+    pub verifier: Verifier,
+    pub prove_queue: WorkQueue,
+    pub verify_queue: WorkQueue,
+    pub metrics: Arc<Metrics>,
+    /// Liquidations commit one at a time (each starts from the root the last one left).
+    pub liquidating: Mutex<()>,
+}
+
+/// Locks a mutex, even one a panicked holder poisoned: every state change is one SQLite
+/// transaction, so a panic mid-change left the database as it was.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl App {
+    /// Runs `f` on the state database on a blocking thread (queries are short; an import or a
+    /// commit holds it for its transaction).
+    pub async fn db<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut State) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&app.db)))
+            .await
+            .map_err(ApiError::internal)?
+    }
+
+    /// A state error as an answer: the caller's doing (unknown id, bad prices, a moved root)
+    /// or internal.
+    pub fn state_error(&self, e: zkliq_state::StateError) -> ApiError {
+        use zkliq_state::StateError as E;
+        match e {
+            E::UnknownId(_) => ApiError::not_found("no such account"),
+            E::Moved { .. } => ApiError::conflict(e.to_string()),
+            E::BadPrices(_) | E::Import { .. } | E::Full(_) | E::Read(_) => {
+                ApiError::bad_request(e.to_string())
+            }
+            e => ApiError::from(state_failure(&self.state_path, e)),
+        }
+    }
+}
+
+/// `zkliq serve`.
+pub fn run(args: ServeArgs) -> Result<(), Failure> {
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if workers == 0 {
+        return Err(bad_input(anyhow!("--workers: must be at least 1, got 0")));
+    }
+    if args.deadline == 0 {
+        return Err(bad_input(anyhow!("--deadline: must be at least 1 s, got 0")));
+    }
+    let state = open(&args.state)?;
+    let market = state.market().clone();
+    let tree = state.tree();
+    let store = setup::params_store(setup::params_dir(&args.params));
+    let started = Instant::now();
+    let membership_shape = BatchShape::in_tree(market.shape(), 0, tree)
+        .ok_or_else(|| internal(anyhow!("height 0 is always supported")))?;
+    let liquidation_shape = LiquidationShape::new(market.shape(), tree)
+        .ok_or_else(|| internal(anyhow!("a state tree is always format 2")))?;
+    let membership = Warm::build(&store, membership_shape.into())?;
+    let liquidation = Warm::build(&store, liquidation_shape.into())?;
+    let verifier = match setup::params_dir(&args.params) {
+        Some(dir) => Verifier::with_params_cache(dir),
+        None => Verifier::new(),
+    };
+    // The verifying keys of this market's circuits, warm too.
+    for shape in [
+        CircuitShape::from(market.shape()),
+        membership_shape.into(),
+        liquidation_shape.into(),
+    ] {
+        verifier
+            .key(shape)
+            .map_err(|e| internal(anyhow!("verifying key of the {shape}: {e}")))?;
+    }
+    tracing::info!(
+        "keys built in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let metrics = Arc::new(Metrics::new());
+    // A turned-away client is told to come back after about one proof's time.
+    let app = Arc::new(App {
+        state_path: args.state.clone(),
+        db: Mutex::new(state),
+        market,
+        tree,
+        membership,
+        membership_shape,
+        liquidation,
+        liquidation_shape,
+        verifier,
+        prove_queue: WorkQueue::new("prove", workers, args.queue, 2, metrics.clone()),
+        verify_queue: WorkQueue::new("verify", workers, args.verify_queue, 1, metrics.clone()),
+        metrics,
+        liquidating: Mutex::new(()),
+    });
+    let router = router(app, Duration::from_secs(args.deadline), args.max_body);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(internal)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| bad_input(anyhow!("--listen {}: {e}", args.listen)))?;
+        let addr = listener.local_addr().map_err(internal)?;
+        say!(
+            "zkliq serve: {} at http://{addr} ({workers} workers; API at http://{addr}/openapi.json)",
+            args.state.display()
+        );
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(internal)
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests finish, then the server stops.
+async fn shutdown() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+/// The routes, with limits, the deadline, tracing and metrics.
+pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
+    Router::new()
+        .route("/v1/health", get(api::health))
+        .route("/v1/root", get(api::root))
+        .route("/v1/prices", get(api::prices))
+        .route("/v1/transitions", get(api::transitions))
+        .route("/v1/transitions/{seq}/proof", get(api::transition_proof))
+        .route("/v1/verify", post(api::verify))
+        .route("/v1/accounts/{id}", get(api::account))
+        .route("/v1/accounts/{id}/proofs", post(api::prove))
+        .route("/v1/accounts/{id}/liquidations", get(api::history))
+        .route("/v1/quotes", post(api::quote))
+        .route("/v1/liquidations", post(api::liquidate))
+        .route("/v1/admin/accounts", post(api::import))
+        .route("/v1/admin/prices", post(api::publish))
+        .route("/v1/admin/grants", post(api::grant))
+        .route("/v1/admin/grants/{token_id}", delete(api::revoke))
+        .route("/openapi.json", get(api::openapi))
+        .route("/metrics", get(api::metrics))
+        .fallback(|| async { ApiError::not_found("no such endpoint (see GET /openapi.json)") })
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            deadline,
+        ))
+        .layer(middleware::map_response(explain_timeout))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            // Spans name the route template, never the path (account ids are private) and
+            // never headers (tokens).
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let endpoint = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                tracing::info_span!("request", method = %req.method(), endpoint)
+            }),
+        )
+        .with_state(app)
+}
+
+/// Counts each request and its latency under its route template.
+async fn observe(AppState(app): AppState<Arc<App>>, req: Request, next: Next) -> Response {
+    let endpoint = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    app.metrics
+        .latency
+        .with_label_values(&[&endpoint])
+        .observe(started.elapsed().as_secs_f64());
+    app.metrics
+        .requests
+        .with_label_values(&[&endpoint, response.status().as_str()])
+        .inc();
+    response
+}
+
+/// The deadline layer answers with an empty 408: give it the service's JSON error.
+async fn explain_timeout(response: Response) -> Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request's deadline passed (zkliq serve --deadline); a liquidation that had started may still have committed: see GET /v1/transitions",
+        )
+        .into_response();
+    }
+    response
+}
