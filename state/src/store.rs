@@ -9,8 +9,8 @@ use zkliq_circuits::commitment::{account_commitment, market_commitment};
 use zkliq_circuits::tree::{self, EmptyTree, NodeStore, TreeFormat, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market};
 
-use crate::error::StateError;
 use crate::access::ACCESS_SCHEMA;
+use crate::error::StateError;
 use crate::transitions::{TRANSITIONS_SCHEMA, TransitionKind, record};
 
 /// Version of the schema this crate reads and writes.

@@ -7,11 +7,11 @@ use std::time::Instant;
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use std::time::Duration;
 use zkliq_circuits::batch::{BatchShape, SlotClaim};
 use zkliq_circuits::health::reference;
-use zkliq_circuits::tree::TreeSpec;
-use std::time::Duration;
 use zkliq_circuits::keys::{Curve, Params, ProverKey};
+use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Claim, Fp, Market, PriceRound, field, proof};
 use zkliq_state::{Role, State, StateError, StoredAccount};
 use zkliq_verifier::StateProofEnvelope;
@@ -309,8 +309,8 @@ pub(crate) fn membership_proof(
         return Err(internal(anyhow!("the stored tree does not match its root")));
     }
     let started = Instant::now();
-    let bytes =
-        proof::prove_batch_witness(params, key, witness, &instance.to_column()).map_err(internal)?;
+    let bytes = proof::prove_batch_witness(params, key, witness, &instance.to_column())
+        .map_err(internal)?;
     let prove_time = started.elapsed();
     proof::verify_column(params, key.verifier(), &instance.to_column(), &bytes)
         .map_err(|e| internal(anyhow!("the new proof does not verify: {e}")))?;

@@ -119,11 +119,9 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
         AnyEnvelope::Liquidation(e) => e.shape().k(),
     };
     let slow = !setup::params_store(params_dir).is_cached(k);
-    let outcome = setup::with_spinner(
-        slow,
-        &format!("generating parameters for k = {k}"),
-        || check(&verifier, &envelope, &round, account, root, liquidator),
-    );
+    let outcome = setup::with_spinner(slow, &format!("generating parameters for k = {k}"), || {
+        check(&verifier, &envelope, &round, account, root, liquidator)
+    });
     outcome.map_err(|e| match e {
         VerifyError::Keys(_) => internal(e),
         e if e.is_malformed() => bad_input(anyhow!("{path}: {e}")),

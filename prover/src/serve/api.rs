@@ -16,7 +16,7 @@ use zkliq_state::{PublishedRound, Role, StoredAccount, TransitionKind};
 use zkliq_verifier::{AnyEnvelope, ReportFile, ReportPieceEnvelope, Round, StateRoot, VerifyError};
 
 use super::auth::Caller;
-use super::error::{ApiError, Json, Path};
+use super::error::{ApiError, Json, Path, Text};
 use super::{App, lock};
 use crate::cli::LiquidationChoice;
 use crate::commands::liquidate::{self, Liquidating};
@@ -122,7 +122,11 @@ pub struct VerifyBody {
 
 /// A verification failure as `verify --json` prints it.
 fn invalid(status: StatusCode, error: impl std::fmt::Display) -> Response {
-    (status, axum::Json(json!({"valid": false, "error": error.to_string()}))).into_response()
+    (
+        status,
+        axum::Json(json!({"valid": false, "error": error.to_string()})),
+    )
+        .into_response()
 }
 
 /// `POST /v1/verify`: the library's verdict on a proof, against the context in the body.
@@ -149,7 +153,11 @@ pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Respons
             let r = StateRoot::new(r);
             body.depth.map_or(r, |d| r.with_depth(d))
         });
-        let account = hex("account_commitment", &body.account_commitment, field::from_hex)?;
+        let account = hex(
+            "account_commitment",
+            &body.account_commitment,
+            field::from_hex,
+        )?;
         let liquidator = hex("liquidator", &body.liquidator, field::id_from_hex)?;
         Ok::<_, String>((root, account, liquidator))
     })();
@@ -249,7 +257,9 @@ fn round_of(
 fn latest(app: &App, s: &zkliq_state::State) -> Result<PublishedRound, ApiError> {
     s.latest_prices()
         .map_err(|e| app.state_error(e))?
-        .ok_or_else(|| ApiError::conflict("no price round is published yet (POST /v1/admin/prices)"))
+        .ok_or_else(|| {
+            ApiError::conflict("no price round is published yet (POST /v1/admin/prices)")
+        })
 }
 
 /// `POST /v1/accounts/{id}/proofs` body.
@@ -336,7 +346,9 @@ impl LiquidationBody {
         let claimed = self
             .liquidator
             .as_deref()
-            .map(|t| field::id_from_hex(t).map_err(|e| ApiError::bad_request(format!("liquidator: {e}"))))
+            .map(|t| {
+                field::id_from_hex(t).map_err(|e| ApiError::bad_request(format!("liquidator: {e}")))
+            })
             .transpose()?;
         caller.liquidator(claimed)
     }
@@ -424,8 +436,21 @@ pub async fn quote(
     let a = app.clone();
     app.db(move |s| {
         let t = body.target(&a, s)?;
-        let q = liquidate::quote_or_refuse(&a.market, &t.prices, &t.stored.account, t.request, false, "")?;
-        Ok(Json(public_quote(&a, body.leaf, t.prices.round(), t.request, &q)))
+        let q = liquidate::quote_or_refuse(
+            &a.market,
+            &t.prices,
+            &t.stored.account,
+            t.request,
+            false,
+            "",
+        )?;
+        Ok(Json(public_quote(
+            &a,
+            body.leaf,
+            t.prices.round(),
+            t.request,
+            &q,
+        )))
     })
     .await
 }
@@ -448,11 +473,20 @@ pub async fn liquidate(
             let (t, siblings, old_root) = {
                 let s = lock(&a.db);
                 let t = body.target(&a, &s)?;
-                let siblings = s.path(0, t.stored.leaf_index).map_err(|e| a.state_error(e))?;
+                let siblings = s
+                    .path(0, t.stored.leaf_index)
+                    .map_err(|e| a.state_error(e))?;
                 let old_root = s.root().map_err(|e| a.state_error(e))?;
                 (t, siblings, old_root)
             };
-            liquidate::quote_or_refuse(&a.market, &t.prices, &t.stored.account, t.request, false, "; the state is unchanged")?;
+            liquidate::quote_or_refuse(
+                &a.market,
+                &t.prices,
+                &t.stored.account,
+                t.request,
+                false,
+                "; the state is unchanged",
+            )?;
             let with = Liquidating {
                 state_path: &a.state_path,
                 market: &a.market,
@@ -464,8 +498,10 @@ pub async fn liquidate(
                 inputs: &[],
             };
             let started = Instant::now();
-            let proven = liquidate::prove_liquidation(&with, &t.stored, siblings, old_root, t.request)?;
-            a.metrics.proved("liquidation", started.elapsed().as_secs_f64());
+            let proven =
+                liquidate::prove_liquidation(&with, &t.stored, siblings, old_root, t.request)?;
+            a.metrics
+                .proved("liquidation", started.elapsed().as_secs_f64());
             let mut s = lock(&a.db);
             s.apply_liquidation(&proven.record(&t.stored, "", Some(&proven.text)))
                 .map_err(|e| a.state_error(e))?;
@@ -485,7 +521,11 @@ pub async fn liquidate(
 
 /// `POST /v1/admin/accounts` (admin): imports JSON Lines (as `zkliq state import`), all or
 /// nothing.
-pub async fn import(State(app): Shared, caller: Caller, body: String) -> Result<Json<Value>, ApiError> {
+pub async fn import(
+    State(app): Shared,
+    caller: Caller,
+    Text(body): Text,
+) -> Result<Json<Value>, ApiError> {
     caller.admin()?;
     let a = app.clone();
     app.db(move |s| {
@@ -512,9 +552,16 @@ pub async fn publish(
     caller.admin()?;
     let a = app.clone();
     let round = app
-        .db(move |s| s.publish_prices(&prices.to_string()).map_err(|e| a.state_error(e)))
+        .db(move |s| {
+            s.publish_prices(&prices.to_string())
+                .map_err(|e| a.state_error(e))
+        })
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"round": round.round()}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"round": round.round()})),
+    )
+        .into_response())
 }
 
 /// `POST /v1/admin/grants` body: exactly one of the two.
@@ -536,16 +583,22 @@ pub async fn grant(
     let role = match (body.owner, body.liquidator) {
         (Some(id), None) => Role::Owner(id),
         (None, Some(hex)) => Role::Liquidator(
-            field::id_from_hex(&hex).map_err(|e| ApiError::bad_request(format!("liquidator: {e}")))?,
+            field::id_from_hex(&hex)
+                .map_err(|e| ApiError::bad_request(format!("liquidator: {e}")))?,
         ),
-        _ => return Err(ApiError::bad_request("give exactly one of \"owner\" and \"liquidator\"")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "give exactly one of \"owner\" and \"liquidator\"",
+            ));
+        }
     };
     let a = app.clone();
     let described = role.to_string();
     let issued = app
         .db(move |s| s.grant(&role).map_err(|e| a.state_error(e)))
         .await?;
-    tracing::info!(token_id = %issued.token_id, "granted: {described}");
+    // The token id only: the role names an account.
+    tracing::info!(token_id = %issued.token_id, "granted a token");
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"token_id": issued.token_id, "token": issued.token, "role": described})),
@@ -584,4 +637,3 @@ pub async fn metrics(State(app): Shared) -> Response {
     )
         .into_response()
 }
-

@@ -47,7 +47,9 @@ impl Caller {
     pub fn admin(&self) -> Result<(), ApiError> {
         match self.0.role {
             Role::Admin => Ok(()),
-            _ => Err(ApiError::forbidden("this endpoint is the operator's (an admin token)")),
+            _ => Err(ApiError::forbidden(
+                "this endpoint is the operator's (an admin token)",
+            )),
         }
     }
 

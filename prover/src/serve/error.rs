@@ -101,7 +101,8 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(json!({"error": self.message}))).into_response();
+        let mut response =
+            (self.status, axum::Json(json!({"error": self.message}))).into_response();
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()
@@ -139,3 +140,24 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
+
+/// A body that is not UTF-8, or too large: 400 or 413.
+impl From<axum::extract::rejection::StringRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::StringRejection) -> Self {
+        ApiError::new(rejection.status(), rejection.body_text())
+    }
+}
+
+/// A text body (`String`), with rejections answered as [`ApiError`]s.
+pub struct Text(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Text {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        String::from_request(req, state)
+            .await
+            .map(Text)
+            .map_err(ApiError::from)
+    }
+}

@@ -34,7 +34,10 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new_custom(Some("zkliq".into()), None).expect("static prefix");
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by endpoint and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by endpoint and status",
+            ),
             &["endpoint", "status"],
         )
         .expect("static metric");
@@ -60,15 +63,14 @@ impl Metrics {
         )
         .expect("static metric");
         let queue_wait = HistogramVec::new(
-            HistogramOpts::new("queue_wait_seconds", "time waiting for a worker").buckets(buckets()),
+            HistogramOpts::new("queue_wait_seconds", "time waiting for a worker")
+                .buckets(buckets()),
             &["queue"],
         )
         .expect("static metric");
-        let proofs = IntCounterVec::new(
-            Opts::new("proofs_total", "proofs made, by kind"),
-            &["kind"],
-        )
-        .expect("static metric");
+        let proofs =
+            IntCounterVec::new(Opts::new("proofs_total", "proofs made, by kind"), &["kind"])
+                .expect("static metric");
         let proving = HistogramVec::new(
             HistogramOpts::new("proving_seconds", "proving time, by kind").buckets(buckets()),
             &["kind"],

@@ -23,19 +23,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State as AppState};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::Router;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use zkliq_circuits::Market;
 use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::keys::{CircuitShape, Curve, Params, ProverKey};
 use zkliq_circuits::liquidation::LiquidationShape;
 use zkliq_circuits::tree::TreeSpec;
-use zkliq_circuits::Market;
 use zkliq_state::State;
 use zkliq_verifier::Verifier;
 
@@ -55,7 +55,10 @@ pub struct Warm {
 }
 
 impl Warm {
-    fn build(store: &zkliq_circuits::keys::ParamsStore, shape: CircuitShape) -> Result<Self, Failure> {
+    fn build(
+        store: &zkliq_circuits::keys::ParamsStore,
+        shape: CircuitShape,
+    ) -> Result<Self, Failure> {
         let params = setup::params(store, shape.k())?;
         let key = setup::prover_key(&params, shape)?;
         Ok(Warm { params, key })
@@ -84,7 +87,9 @@ pub struct App {
 /// Locks a mutex, even one a panicked holder poisoned: every state change is one SQLite
 /// transaction, so a panic mid-change left the database as it was.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl App {
@@ -124,7 +129,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         return Err(bad_input(anyhow!("--workers: must be at least 1, got 0")));
     }
     if args.deadline == 0 {
-        return Err(bad_input(anyhow!("--deadline: must be at least 1 s, got 0")));
+        return Err(bad_input(anyhow!(
+            "--deadline: must be at least 1 s, got 0"
+        )));
     }
     let state = open(&args.state)?;
     let market = state.market().clone();
@@ -151,10 +158,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .key(shape)
             .map_err(|e| internal(anyhow!("verifying key of the {shape}: {e}")))?;
     }
-    tracing::info!(
-        "keys built in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    tracing::info!("keys built in {:.1} s", started.elapsed().as_secs_f64());
     let metrics = Arc::new(Metrics::new());
     // A turned-away client is told to come back after about one proof's time.
     let app = Arc::new(App {

@@ -63,10 +63,7 @@ impl WorkQueue {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let Ok(place) = self.places.clone().try_acquire_owned() else {
-            self.metrics
-                .rejected
-                .with_label_values(&[self.name])
-                .inc();
+            self.metrics.rejected.with_label_values(&[self.name]).inc();
             return Err(ApiError::busy(self.name, self.retry_after));
         };
         let waiting = Gauge::enter(self.metrics.queue_depth.with_label_values(&[self.name]));
