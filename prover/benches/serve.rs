@@ -34,7 +34,11 @@ fn zkliq(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -73,13 +77,23 @@ fn serve(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.db").display().to_string();
     let market = fixtures().join("markets/aave-v3-4-liquidation.json");
-    zkliq(&["state", "init", "--state", &db, "--market", &market.display().to_string()]);
+    zkliq(&[
+        "state",
+        "init",
+        "--state",
+        &db,
+        "--market",
+        &market.display().to_string(),
+    ]);
     zkliq(&[
         "state",
         "import",
         "--state",
         &db,
-        &fixtures().join("state/accounts.jsonl").display().to_string(),
+        &fixtures()
+            .join("state/accounts.jsonl")
+            .display()
+            .to_string(),
     ]);
     let owner = zkliq(&["state", "grant", "--state", &db, "--owner", "bob"]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_zkliq"))
