@@ -84,6 +84,11 @@ pub struct ServeArgs {
     /// Seconds a request may take, waiting included, before it is answered 408.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub deadline: u64,
+    /// Quotes a liquidator may ask about one account at one price round (429 beyond): each
+    /// quote tells what that liquidation's proof would make public, so unbounded quotes would
+    /// tell an account's balances.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub quotes_per_account: u32,
     /// The largest request body accepted, in bytes (413 beyond).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     pub max_body: usize,

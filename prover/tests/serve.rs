@@ -52,7 +52,7 @@ fn liquidation(leaf: u64) -> Value {
     json!({"leaf": leaf, "debt": "USDC", "collateral": "WETH", "repay": "max"})
 }
 
-/// Leaves 0, 3 and 4 of the fixture state are liquidatable at the crash round; 1 is healthy.
+/// Leaf 0 of the fixture state is liquidatable at the crash round (so are 3 and 4); 1 is healthy.
 const LIQUIDATABLE: u64 = 0;
 const HEALTHY: u64 = 1;
 
@@ -132,6 +132,13 @@ fn every_endpoint_with_its_roles() {
     }
     assert_eq!(server.get("/v1/prices", None).status, 404);
     assert_eq!(server.get("/v1/nothing", None).status, 404);
+    let r = server.get("/v1/verify", None);
+    assert_eq!(r.status, 405);
+    assert!(
+        r.error().contains("does not take that method"),
+        "{}",
+        r.body
+    );
 
     // Admin: no token, a wrong one, a non-admin one.
     let crash = read_json(CRASH);
@@ -186,6 +193,9 @@ fn every_endpoint_with_its_roles() {
     // Owner: its own account, and nobody else's.
     let alice = server.get("/v1/accounts/alice", Some(&owner));
     assert_eq!(alice.status, 200, "{}", alice.body);
+    // The scheme is case-insensitive.
+    let r = server.get_with("/v1/accounts/alice", &format!("bearer {owner}"));
+    assert_eq!(r.status, 200, "{}", r.body);
     let opening = alice.json();
     assert_eq!(opening["leaf_index"], 0);
     assert!(opening["account"]["salt"].is_string());
@@ -286,6 +296,38 @@ fn every_endpoint_with_its_roles() {
         "{}",
         r.body
     );
+    // Context the proof has no use for is refused, as the library refuses it.
+    let mut unused = body.clone();
+    unused["liquidator"] = json!(LIQUIDATOR);
+    let r = server.post("/v1/verify", None, &unused);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let expected_error = verifier()
+        .verify(
+            proof.to_string().as_bytes(),
+            &zkliq_verifier::Context::new(&round())
+                .root(root_before)
+                .liquidator(zkliq_circuits::field::id_from_hex(LIQUIDATOR).unwrap()),
+        )
+        .unwrap_err()
+        .to_string();
+    assert_eq!(r.error(), expected_error);
+    // Proofs of other circuits are for the library, not for this service's warm keys.
+    let r = server.post(
+        "/v1/verify",
+        None,
+        &json!({
+            "proof": read_json("proofs/perp-basket-crash.proof.json"),
+            "market": read_json("markets/perp-16.json"),
+            "prices": read_json("prices/perp-16-crash.json"),
+        }),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.error()
+            .contains("its own circuits (4 assets, tree depth 32)"),
+        "{}",
+        r.body
+    );
     // A health proof, a stored liquidation proof, a stored round report.
     let r = server.post(
         "/v1/verify",
@@ -310,17 +352,54 @@ fn every_endpoint_with_its_roles() {
         }),
     );
     assert_eq!(r.status, 422, "bound to another liquidator: {}", r.body);
+    // A round report of this state (the stored one is of a depth-8 tree: another circuit,
+    // refused), and the same with a piece dropped.
     let pieces: Vec<Value> = (0..5)
         .map(|i| read_json(&format!("proofs/report/piece-{i:06}.proof.json")))
         .collect();
     let report_root = std::fs::read_to_string(fixtures().join("proofs/report/root.txt")).unwrap();
-    let report = json!({
+    let stored = json!({
         "proof": {"report": read_json("proofs/report/report.json"), "pieces": pieces},
         "market": market, "prices": crash, "root": report_root.trim(), "depth": 8,
+    });
+    let r = server.post("/v1/verify", None, &stored);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let dir = s.log.parent().unwrap().join("report");
+    let r = run(&[
+        "report",
+        "--state",
+        &s.db,
+        "--prices",
+        &fx(CRASH),
+        "--positions",
+        "8",
+        "--out",
+        &dir.display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let report_file = read("report.json");
+    let pieces: Vec<Value> = (0..report_file["pieces"].as_u64().unwrap())
+        .map(|i| read(&format!("piece-{i:06}.proof.json")))
+        .collect();
+    let report = json!({
+        "proof": {"report": report_file, "pieces": pieces},
+        "market": market, "prices": crash, "root": root["root"],
     });
     let r = server.post("/v1/verify", None, &report);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["accounts"], 40);
+    let listed = r.json()["liquidatable"].clone();
+    assert!(
+        listed.as_array().unwrap().contains(&json!(LIQUIDATABLE)),
+        "{listed}"
+    );
+    assert!(
+        !listed.as_array().unwrap().contains(&json!(HEALTHY)),
+        "{listed}"
+    );
     let mut dropped = report.clone();
     dropped["proof"]["pieces"].as_array_mut().unwrap().remove(2);
     let r = server.post("/v1/verify", None, &dropped);
@@ -350,6 +429,19 @@ fn every_endpoint_with_its_roles() {
     let r = server.post("/v1/quotes", Some(&liquidator), &liquidation(HEALTHY));
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.error(), "refused: healthy");
+    // Quotes about one account at one round are capped (4 by default): each tells what a
+    // proof would.
+    for _ in 1..4 {
+        let r = server.post("/v1/quotes", Some(&liquidator), &liquidation(LIQUIDATABLE));
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = server.post("/v1/quotes", Some(&liquidator), &liquidation(LIQUIDATABLE));
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(
+        r.error().contains("at most 4 per account per price round"),
+        "{}",
+        r.body
+    );
     let r = server.post("/v1/quotes", Some(&liquidator), &liquidation(39_999));
     assert_eq!(r.status, 404, "{}", r.body);
     for token in [&owner, &s.admin] {
@@ -419,6 +511,13 @@ fn every_endpoint_with_its_roles() {
     assert_eq!(server.get("/v1/transitions/x/proof", None).status, 400);
     let log = server.get("/v1/transitions", None).json();
     let last = log.as_array().unwrap().last().unwrap().clone();
+    let page = server.get("/v1/transitions?after=1&limit=1", None).json();
+    assert_eq!(page, json!([last]));
+    assert_eq!(server.get("/v1/transitions?limit=0", None).status, 400);
+    assert_eq!(
+        server.get("/v1/transitions?after=2", None).json(),
+        json!([])
+    );
     assert_eq!(last["kind"], "liquidation");
     assert!(
         last.get("id").is_none(),
@@ -710,6 +809,13 @@ fn bounded_load_the_503_path_and_the_deadline() {
             late[0].body
         );
         assert!(replies.iter().all(|r| r.status == 200 || r.status == 408));
+        // Requests past their deadline are counted too.
+        let metrics = server.get("/metrics", None).body;
+        let needle = format!(
+            "zkliq_http_requests_total{{endpoint=\"/v1/accounts/{{id}}/proofs\",status=\"408\"}} {}",
+            late.len()
+        );
+        assert!(metrics.contains(&needle), "{needle} not in\n{metrics}");
     }
 }
 
@@ -731,7 +837,10 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
         .to_owned();
     let mut server = Some(server);
     // Kill at different moments of a liquidation: keys warm, mid-proof, around the commit.
-    for (attempt, delay_ms) in [150u64, 450, 650, 800, 1000, 1300].into_iter().enumerate() {
+    let mut committed_answers = Vec::new();
+    let mut interrupted = 0;
+    let delays = [150u64, 450, 650, 800, 1000, 1300, 4000];
+    for (attempt, delay_ms) in delays.into_iter().enumerate() {
         let live = server.take().unwrap();
         let leaf = [0u64, 3, 4][attempt % 3];
         std::thread::scope(|scope| {
@@ -744,8 +853,12 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
                 .status()
                 .unwrap();
             assert!(killed.success());
-            // The client sees the connection end (or, if it was quick, the answer).
-            let _ = pending.join();
+            // The client sees the connection end, or (if it was quick) the answer.
+            match pending.join().unwrap() {
+                Ok((201, body)) => committed_answers.push(body["seq"].as_u64().unwrap()),
+                Ok((status, body)) => assert_eq!(status, 422, "{body}"),
+                Err(_) => interrupted += 1,
+            }
         });
         drop(live);
         server = Some(start());
@@ -787,9 +900,22 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
         server.get("/v1/root", None).json()["root"],
         current.as_str()
     );
-    assert!(liquidations >= 1, "no liquidation ever committed");
+    assert!(interrupted >= 1, "no kill landed during a liquidation");
+    assert!(
+        !committed_answers.is_empty(),
+        "no liquidation was answered 201"
+    );
+    // Every liquidation answered 201 is in the chain (with its proof, checked above).
+    for seq in &committed_answers {
+        assert!(
+            log.iter().any(|t| t["seq"] == *seq),
+            "transition {seq} was answered 201 but is not in the chain"
+        );
+    }
     println!(
-        "kill and restart: {liquidations} liquidation(s) committed across 6 kills and one clean run"
+        "kill and restart: {liquidations} liquidation(s) committed, {} answered 201, {interrupted} interrupted, across {} kills and one clean run",
+        committed_answers.len(),
+        delays.len()
     );
     // The stored tree agrees with the openings: a fresh membership proof of a liquidated
     // account verifies against the root.

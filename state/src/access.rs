@@ -121,6 +121,12 @@ fn parse_token(token: &str) -> Option<(&str, &str)> {
     (hex(id, 16) && hex(secret, 64)).then_some((id, secret))
 }
 
+/// Whether `token` has a token's form (`zkliq_<16 hex>_<64 hex>`): a cheap check before any
+/// database work.
+pub fn token_well_formed(token: &str) -> bool {
+    parse_token(token).is_some()
+}
+
 impl State {
     /// Issues a new token for `role`. An owner grant needs the account to exist.
     pub fn grant(&mut self, role: &Role) -> Result<IssuedToken, StateError> {
@@ -163,6 +169,8 @@ impl State {
         let Some((token_id, secret)) = parse_token(token) else {
             return Ok(None);
         };
+        // Hashed before the lookup, so an unknown id costs what a known one does.
+        let presented = Sha256::digest(secret.as_bytes());
         let row = self
             .conn
             .query_row(
@@ -181,7 +189,6 @@ impl State {
         let Some((stored, kind, subject)) = row else {
             return Ok(None);
         };
-        let presented = Sha256::digest(secret.as_bytes());
         if !bool::from(presented.as_slice().ct_eq(&stored)) {
             return Ok(None);
         }

@@ -26,8 +26,8 @@ mod import;
 mod store;
 mod transitions;
 
-pub use access::{Grant, IssuedToken, PublishedRound, Role, TOKEN_PREFIX};
+pub use access::{Grant, IssuedToken, PublishedRound, Role, TOKEN_PREFIX, token_well_formed};
 pub use error::{LineError, StateError};
 pub use import::ImportReport;
 pub use store::{State, StoredAccount};
-pub use transitions::{LiquidationRecord, Transition, TransitionKind};
+pub use transitions::{Applied, LiquidationRecord, Transition, TransitionKind};

@@ -295,6 +295,13 @@ impl State {
         Ok((State::open(path)?, resealed))
     }
 
+    /// Makes every later commit durable against a power loss, not only a crash of the process
+    /// (`synchronous=FULL`): for a service that answers "committed" to a client.
+    pub fn sync_every_commit(&self) -> Result<(), StateError> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
+    }
+
     /// The market the state is bound to.
     pub fn market(&self) -> &Market {
         &self.market

@@ -94,6 +94,15 @@ pub struct Transition {
     pub time: u64,
 }
 
+/// A committed liquidation: the new root and the transition's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// The published root after.
+    pub root: Fp,
+    /// The transition's position in the chain.
+    pub seq: u64,
+}
+
 /// A liquidation to commit: the account's new opening and the proof of the transition.
 #[derive(Debug, Clone)]
 pub struct LiquidationRecord<'a> {
@@ -157,12 +166,25 @@ pub(crate) fn record(
 impl State {
     /// Every change of the published root, oldest first.
     pub fn transitions(&self) -> Result<Vec<Transition>, StateError> {
+        self.transitions_after(0, u64::MAX, None)
+    }
+
+    /// At most `limit` changes of the published root after transition `after`, oldest first;
+    /// only those of account `id` if given.
+    pub fn transitions_after(
+        &self,
+        after: u64,
+        limit: u64,
+        id: Option<&str>,
+    ) -> Result<Vec<Transition>, StateError> {
         let mut stmt = self.conn.prepare(
             "SELECT seq, kind, old_root, new_root, leaf_index, id, proof_sha256, proof_file,
                     details, created_at
-             FROM transitions ORDER BY seq",
+             FROM transitions WHERE seq > ?1 AND (?2 IS NULL OR id = ?2)
+             ORDER BY seq LIMIT ?3",
         )?;
-        let mut rows = stmt.query([])?;
+        let clamp = |v: u64| v.min(i64::MAX as u64) as i64;
+        let mut rows = stmt.query(params![clamp(after), id, clamp(limit)])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let details: String = row.get(8)?;
@@ -188,7 +210,10 @@ impl State {
     /// changed, if the current root is not `record.old_root` (the state moved since the proof
     /// was made), the account is not at `record.leaf`, the new salt is used by another account,
     /// or the update does not give `record.new_root`. Returns the new root.
-    pub fn apply_liquidation(&mut self, record: &LiquidationRecord<'_>) -> Result<Fp, StateError> {
+    pub fn apply_liquidation(
+        &mut self,
+        record: &LiquidationRecord<'_>,
+    ) -> Result<Applied, StateError> {
         let spec = self.tree();
         let market_commitment = self.market_commitment;
         let leaf_value = self.commitment(record.new_account);
@@ -212,25 +237,26 @@ impl State {
             .optional()?;
         match leaf {
             None => return Err(StateError::UnknownId(record.id.to_owned())),
+            // Messages name leaves, never ids: the service logs internal errors.
             Some(l) if l as u64 != record.leaf => {
                 return Err(StateError::Corrupt(format!(
-                    "account {:?} is at leaf {l}, not {}",
-                    record.id, record.leaf
+                    "the account to liquidate is at leaf {l}, not {}",
+                    record.leaf
                 )));
             }
             Some(_) => {}
         }
         let salt = record.new_account.salt().to_repr();
-        let owner: Option<String> = tx
+        let owner: Option<i64> = tx
             .query_row(
-                "SELECT id FROM accounts WHERE salt = ?1",
+                "SELECT leaf_index FROM accounts WHERE salt = ?1",
                 [salt.as_ref()],
                 |r| r.get(0),
             )
             .optional()?;
         if let Some(owner) = owner {
             return Err(StateError::Corrupt(format!(
-                "the new salt is already account {owner:?}'s"
+                "the new salt is already the salt of the account at leaf {owner}"
             )));
         }
         tx.execute(
@@ -267,14 +293,18 @@ impl State {
                 now() as i64
             ],
         )?;
+        let seq = tx.last_insert_rowid();
         if let Some(proof) = record.proof {
             tx.execute(
                 "INSERT INTO transition_proofs (seq, proof) VALUES (?1, ?2)",
-                params![tx.last_insert_rowid(), proof],
+                params![seq, proof],
             )?;
         }
         tx.commit()?;
-        Ok(new_root)
+        Ok(Applied {
+            root: new_root,
+            seq: seq as u64,
+        })
     }
 
     /// The transitions whose proof is kept in the database.
@@ -282,14 +312,6 @@ impl State {
         let mut stmt = self.conn.prepare("SELECT seq FROM transition_proofs")?;
         let seqs = stmt.query_map([], |r| r.get::<_, i64>(0))?;
         seqs.map(|s| Ok(s? as u64)).collect()
-    }
-
-    /// The number of the last transition (0 if none).
-    pub fn last_transition(&self) -> Result<u64, StateError> {
-        let seq: Option<i64> =
-            self.conn
-                .query_row("SELECT MAX(seq) FROM transitions", [], |r| r.get(0))?;
-        Ok(seq.unwrap_or(0) as u64)
     }
 
     /// The proof kept with transition `seq` (liquidations the service committed), if any.

@@ -5,22 +5,24 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zkliq_circuits::liquidation::Request;
-use zkliq_circuits::{Claim, Fp, Market, PriceRound, field};
+use zkliq_circuits::{Claim, Fp, Market, PriceRound, Shape, field};
 use zkliq_state::{PublishedRound, Role, StoredAccount, TransitionKind};
-use zkliq_verifier::{AnyEnvelope, ReportFile, ReportPieceEnvelope, Round, StateRoot, VerifyError};
+use zkliq_verifier::{
+    AnyEnvelope, Context, ReportFile, ReportPieceEnvelope, Round, StateRoot, VerifyError,
+};
 
 use super::auth::Caller;
 use super::error::{ApiError, Json, Path, Text};
 use super::{App, lock};
 use crate::cli::LiquidationChoice;
 use crate::commands::liquidate::{self, Liquidating};
-use crate::commands::{state as state_cmd, verify, verify_report};
+use crate::commands::{state as state_cmd, verify_report};
 
 type Shared = State<Arc<App>>;
 
@@ -78,11 +80,43 @@ fn public_transition(t: &zkliq_state::Transition, has_proof: bool) -> Value {
     })
 }
 
-/// `GET /v1/transitions`: every change of the root, oldest first.
-pub async fn transitions(State(app): Shared) -> Result<Json<Value>, ApiError> {
+/// `?after=SEQ&limit=N`: a page of the chain.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Transitions after this one (default 0: from the first).
+    #[serde(default)]
+    after: u64,
+    /// At most this many (default and most: [`PAGE`]).
+    limit: Option<u64>,
+}
+
+/// The longest page of transitions.
+const PAGE: u64 = 1000;
+
+impl Page {
+    fn limit(&self) -> Result<u64, ApiError> {
+        match self.limit {
+            None => Ok(PAGE),
+            Some(n) if (1..=PAGE).contains(&n) => Ok(n),
+            Some(n) => Err(ApiError::bad_request(format!(
+                "limit: must be in 1..={PAGE}, got {n}"
+            ))),
+        }
+    }
+}
+
+/// `GET /v1/transitions?after=SEQ&limit=N`: changes of the root, oldest first, a page at a time.
+pub async fn transitions(
+    State(app): Shared,
+    Query(page): Query<Page>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = page.limit()?;
     let a = app.clone();
     app.db(move |s| {
-        let log = s.transitions().map_err(|e| a.state_error(e))?;
+        let log = s
+            .transitions_after(page.after, limit, None)
+            .map_err(|e| a.state_error(e))?;
         let stored = s.transition_proofs().map_err(|e| a.state_error(e))?;
         Ok(Json(Value::Array(
             log.iter()
@@ -118,6 +152,8 @@ pub struct VerifyBody {
     depth: Option<u32>,
     account_commitment: Option<String>,
     liquidator: Option<String>,
+    /// Refuse a round older than this many seconds (by the service's clock).
+    max_age: Option<u64>,
 }
 
 /// A verification failure as `verify --json` prints it.
@@ -129,7 +165,31 @@ fn invalid(status: StatusCode, error: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-/// `POST /v1/verify`: the library's verdict on a proof, against the context in the body.
+/// The asset shape and tree depth of the circuit a proof (or report) names.
+fn circuit_of(proof: &Value) -> Result<(Shape, Option<u32>), VerifyError> {
+    if let Some(pieces) = proof.get("pieces") {
+        let first = pieces.get(0).ok_or(VerifyError::MissingContext {
+            what: "pieces",
+            kind: "a round report",
+        })?;
+        let piece = ReportPieceEnvelope::from_json(first.to_string().as_bytes())?;
+        let batch = piece.instance.shape().batch;
+        return Ok((batch.assets, Some(batch.tree.depth())));
+    }
+    Ok(
+        match AnyEnvelope::from_json(proof.to_string().as_bytes())? {
+            AnyEnvelope::Health(e) => (e.shape, None),
+            AnyEnvelope::State(e) => (e.shape.assets, Some(e.shape.tree.depth())),
+            AnyEnvelope::Liquidation(e) => (e.shape().assets, Some(e.shape().tree.depth())),
+        },
+    )
+}
+
+/// `POST /v1/verify`: the library's verdict on a proof ([`zkliq_verifier::Verifier::verify`],
+/// `verify_report`), against the context in the body: the same verdict and the same errors.
+/// Only proofs of this service's circuits (its market's asset count, its tree's depth): a
+/// verifier builds a key for each circuit it meets, and the service builds no new ones on
+/// request. Other proofs: the `zkliq-verifier` library or `zkliq verify`.
 pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Response {
     let market = match Market::from_json(&body.market.to_string()) {
         Ok(m) => m,
@@ -139,10 +199,13 @@ pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Respons
         Ok(p) => p,
         Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("prices: {e}")),
     };
-    let round = match Round::new(market, prices) {
+    let mut round = match Round::new(market, prices) {
         Ok(r) => r,
         Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("prices: {e}")),
     };
+    if let Some(max_age) = body.max_age {
+        round = round.with_max_age_from_now(std::time::Duration::from_secs(max_age));
+    }
     let hex = |name: &str, text: &Option<String>, parse: fn(&str) -> Result<Fp, _>| {
         text.as_deref()
             .map(|t| parse(t).map_err(|e: zkliq_verifier::FieldHexError| format!("{name}: {e}")))
@@ -166,11 +229,28 @@ pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Respons
         Err(e) => return invalid(StatusCode::BAD_REQUEST, e),
     };
     let proof = body.proof;
+    match circuit_of(&proof) {
+        Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("proof: {e}")),
+        Ok((assets, depth)) => {
+            if assets != app.market.shape() || depth.is_some_and(|d| d != app.tree.depth()) {
+                return invalid(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "proof: this service verifies proofs of its own circuits ({} assets, tree depth {}); check others with zkliq verify or the zkliq-verifier library",
+                        app.market.shape().assets(),
+                        app.tree.depth()
+                    ),
+                );
+            }
+        }
+    }
     let a = app.clone();
     let outcome = app
         .verify_queue
         .run(move || {
             if proof.get("pieces").is_some() {
+                refuse_unused(account.is_some(), "account commitment", "a round report")?;
+                refuse_unused(liquidator.is_some(), "liquidator", "a round report")?;
                 let root = root.ok_or(VerifyError::MissingContext {
                     what: "root",
                     kind: "a round report",
@@ -186,8 +266,17 @@ pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Respons
                 let verdict = a.verifier.verify_report(&pieces, &report, &round, root)?;
                 return Ok(verify_report::report_json(&verdict, &round));
             }
-            let envelope = AnyEnvelope::from_json(proof.to_string().as_bytes())?;
-            let verdict = verify::check(&a.verifier, &envelope, &round, account, root, liquidator)?;
+            let mut context = Context::new(&round);
+            if let Some(c) = account {
+                context = context.account(c);
+            }
+            if let Some(r) = root {
+                context = context.root(r);
+            }
+            if let Some(l) = liquidator {
+                context = context.liquidator(l);
+            }
+            let verdict = a.verifier.verify(proof.to_string().as_bytes(), &context)?;
             // A verdict always serialises (plain fields); `Null` cannot happen.
             let mut out = serde_json::to_value(&verdict).unwrap_or(Value::Null);
             out["valid"] = json!(true);
@@ -201,6 +290,19 @@ pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Respons
         Ok(Err(e)) if e.is_malformed() => invalid(StatusCode::BAD_REQUEST, e),
         Ok(Err(e)) => invalid(StatusCode::UNPROCESSABLE_ENTITY, e),
     }
+}
+
+/// A report is checked against a root only: an account or a liquidator given is refused, as
+/// the library refuses context a proof does not use.
+fn refuse_unused(given: bool, what: &'static str, kind: &'static str) -> Result<(), VerifyError> {
+    if given {
+        return Err(VerifyError::UnusedContext {
+            what,
+            kind,
+            instead: "a state root",
+        });
+    }
+    Ok(())
 }
 
 /// `GET /v1/accounts/{id}` (owner): the account's opening (after a liquidation, its new one).
@@ -220,20 +322,25 @@ pub async fn account(
     .await
 }
 
-/// `GET /v1/accounts/{id}/liquidations` (owner): the account's liquidations, oldest first.
+/// `GET /v1/accounts/{id}/liquidations?after=SEQ&limit=N` (owner): the account's
+/// liquidations, oldest first, a page at a time.
 pub async fn history(
     State(app): Shared,
     caller: Caller,
     Path(id): Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<Json<Value>, ApiError> {
     caller.owner_of(&id)?;
+    let limit = page.limit()?;
     let a = app.clone();
     app.db(move |s| {
         let stored = s.transition_proofs().map_err(|e| a.state_error(e))?;
-        let log = s.transitions().map_err(|e| a.state_error(e))?;
+        let log = s
+            .transitions_after(page.after, limit, Some(&id))
+            .map_err(|e| a.state_error(e))?;
         Ok(Json(Value::Array(
             log.iter()
-                .filter(|t| t.kind == TransitionKind::Liquidation && t.id.as_deref() == Some(&id))
+                .filter(|t| t.kind == TransitionKind::Liquidation)
                 .map(|t| public_transition(t, stored.contains(&t.seq)))
                 .collect(),
         )))
@@ -297,10 +404,10 @@ pub async fn prove(
         })
         .await?;
     let a = app.clone();
-    let (envelope, time) = app
+    let envelope = app
         .prove_queue
         .run(move || {
-            state_cmd::membership_proof(
+            let (envelope, time) = state_cmd::membership_proof(
                 &a.market,
                 &prices,
                 &stored,
@@ -310,10 +417,12 @@ pub async fn prove(
                 a.membership_shape,
                 &a.membership.params,
                 &a.membership.key,
-            )
+            )?;
+            // Counted here: a proof made for a client that gave up still took the worker.
+            a.metrics.proved("membership", time.as_secs_f64());
+            Ok::<_, ApiError>(envelope)
         })
         .await??;
-    app.metrics.proved("membership", time.as_secs_f64());
     Ok(raw_json(StatusCode::OK, envelope.to_json()))
 }
 
@@ -433,9 +542,11 @@ pub async fn quote(
     Json(body): Json<LiquidationBody>,
 ) -> Result<Json<Value>, ApiError> {
     body.liquidator(&caller)?;
+    let token_id = caller.0.token_id.clone();
     let a = app.clone();
     app.db(move |s| {
         let t = body.target(&a, s)?;
+        a.count_quote(token_id, t.prices.round(), body.leaf)?;
         let q = liquidate::quote_or_refuse(
             &a.market,
             &t.prices,
@@ -465,11 +576,10 @@ pub async fn liquidate(
 ) -> Result<Response, ApiError> {
     let liquidator = body.liquidator(&caller)?;
     let a = app.clone();
+    // One worker: each liquidation starts from the root the last one committed.
     let out = app
-        .prove_queue
+        .liquidate_queue
         .run(move || -> Result<Value, ApiError> {
-            // One at a time: each starts from the root the last one committed.
-            let _one = lock(&a.liquidating);
             let (t, siblings, old_root) = {
                 let s = lock(&a.db);
                 let t = body.target(&a, &s)?;
@@ -502,17 +612,26 @@ pub async fn liquidate(
                 liquidate::prove_liquidation(&with, &t.stored, siblings, old_root, t.request)?;
             a.metrics
                 .proved("liquidation", started.elapsed().as_secs_f64());
-            let mut s = lock(&a.db);
-            s.apply_liquidation(&proven.record(&t.stored, "", Some(&proven.text)))
-                .map_err(|e| a.state_error(e))?;
-            let seq = s.last_transition().map_err(|e| a.state_error(e))?;
+            // Everything the answer needs, before the commit: after it, nothing may fail.
+            let proof: Value = serde_json::from_str(&proven.text).map_err(ApiError::internal)?;
             let mut out = public_quote(&a, body.leaf, t.prices.round(), t.request, &proven.quote);
-            out["seq"] = json!(seq);
             out["liquidator"] = json!(field::to_hex(&liquidator));
             out["old_root"] = json!(field::to_hex(&proven.old_root));
             out["new_root"] = json!(field::to_hex(&proven.new_root));
             out["proof_sha256"] = json!(proven.proof_sha256);
-            out["proof"] = serde_json::from_str(&proven.text).map_err(ApiError::internal)?;
+            out["proof"] = proof;
+            let mut s = lock(&a.db);
+            // A round published while this one was proving replaces it: no liquidation at
+            // prices the operator has moved on from. (The service is the only publisher.)
+            if latest(&a, &s)?.prices != t.prices {
+                return Err(ApiError::conflict(
+                    "prices: a newer price round was published while the liquidation was proving; nothing changed, ask again",
+                ));
+            }
+            let applied = s
+                .apply_liquidation(&proven.record(&t.stored, "", Some(&proven.text)))
+                .map_err(|e| a.state_error(e))?;
+            out["seq"] = json!(applied.seq);
             Ok(out)
         })
         .await??;

@@ -25,14 +25,20 @@ impl FromRequestParts<Arc<App>> for Caller {
         let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
             ApiError::unauthorized("missing bearer token (Authorization: Bearer zkliq_…)")
         })?;
+        // The scheme's name is case-insensitive (RFC 9110).
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned())
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_owned())
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
             })?;
+        // No database work for what cannot be a token.
+        if !zkliq_state::token_well_formed(&token) {
+            return Err(ApiError::unauthorized("invalid or revoked token"));
+        }
         let grant = app
             .db(move |s| s.authenticate(&token).map_err(ApiError::internal))
             .await?;

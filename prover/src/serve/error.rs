@@ -54,6 +54,10 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
+    pub fn too_many(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+    }
+
     /// The queue is full: come back later.
     pub fn busy(queue: &str, retry_after: u64) -> Self {
         ApiError {

@@ -89,7 +89,7 @@ impl Metrics {
             registry.register(c).expect("distinct metric names");
         }
         // Queues show up at 0 before their first request.
-        for queue in ["prove", "verify"] {
+        for queue in ["prove", "liquidate", "verify", "database"] {
             queue_depth.with_label_values(&[queue]).set(0);
             running.with_label_values(&[queue]).set(0);
             rejected.with_label_values(&[queue]).reset();

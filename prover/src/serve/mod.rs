@@ -77,12 +77,22 @@ pub struct App {
     pub liquidation: Warm,
     pub liquidation_shape: LiquidationShape,
     pub verifier: Verifier,
+    /// Membership proofs.
     pub prove_queue: WorkQueue,
+    /// Liquidations: one worker, so each starts from the root the last one committed.
+    pub liquidate_queue: WorkQueue,
     pub verify_queue: WorkQueue,
+    /// Database work waiting or running at once (beyond: 503).
+    db_slots: Arc<tokio::sync::Semaphore>,
     pub metrics: Arc<Metrics>,
-    /// Liquidations commit one at a time (each starts from the root the last one left).
-    pub liquidating: Mutex<()>,
+    /// Quotes given at one round.
+    pub quotes: Mutex<QuoteCounts>,
+    /// Quotes a liquidator may ask about one account at one round.
+    pub quotes_per_account: u32,
 }
+
+/// Quotes given at one round: `(round, (token id, leaf) -> count)`.
+pub type QuoteCounts = (u64, std::collections::HashMap<(String, u64), u32>);
 
 /// Locks a mutex, even one a panicked holder poisoned: every state change is one SQLite
 /// transaction, so a panic mid-change left the database as it was.
@@ -99,10 +109,34 @@ impl App {
         self: &Arc<Self>,
         f: impl FnOnce(&mut State) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let Ok(slot) = self.db_slots.clone().try_acquire_owned() else {
+            return Err(ApiError::busy("database", 1));
+        };
         let app = self.clone();
-        tokio::task::spawn_blocking(move || f(&mut lock(&app.db)))
-            .await
-            .map_err(ApiError::internal)?
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            f(&mut lock(&app.db))
+        })
+        .await
+        .map_err(queue::joined)?
+    }
+
+    /// Counts a quote by the grant `token_id` about `leaf` at `round`; 429 beyond
+    /// `--quotes-per-account`. Counts are kept for the latest round only (in memory).
+    pub fn count_quote(&self, token_id: String, round: u64, leaf: u64) -> Result<(), ApiError> {
+        let mut quotes = lock(&self.quotes);
+        if quotes.0 != round {
+            *quotes = (round, std::collections::HashMap::new());
+        }
+        let count = quotes.1.entry((token_id, leaf)).or_insert(0);
+        if *count >= self.quotes_per_account {
+            return Err(ApiError::too_many(format!(
+                "quotes: at most {} per account per price round (zkliq serve --quotes-per-account); each tells what a liquidation's proof would make public",
+                self.quotes_per_account
+            )));
+        }
+        *count += 1;
+        Ok(())
     }
 
     /// A state error as an answer: the caller's doing (unknown id, bad prices, a moved root)
@@ -120,6 +154,13 @@ impl App {
     }
 }
 
+/// The largest `--workers`, `--queue` or `--verify-queue`.
+const MAX_QUEUE: usize = 10_000;
+
+/// Database requests waiting or running at once; beyond them 503 (each holds a blocking
+/// thread while it waits for the database).
+const DB_SLOTS: usize = 64;
+
 /// `zkliq serve`.
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let workers = args
@@ -128,12 +169,21 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     if workers == 0 {
         return Err(bad_input(anyhow!("--workers: must be at least 1, got 0")));
     }
+    if args.queue > MAX_QUEUE || args.verify_queue > MAX_QUEUE || workers > MAX_QUEUE {
+        return Err(bad_input(anyhow!(
+            "--workers, --queue, --verify-queue: must be at most {MAX_QUEUE}"
+        )));
+    }
     if args.deadline == 0 {
         return Err(bad_input(anyhow!(
             "--deadline: must be at least 1 s, got 0"
         )));
     }
     let state = open(&args.state)?;
+    // A liquidation answered 201 must survive a power loss, not only a kill.
+    state
+        .sync_every_commit()
+        .map_err(|e| state_failure(&args.state, e))?;
     let market = state.market().clone();
     let tree = state.tree();
     let store = setup::params_store(setup::params_dir(&args.params));
@@ -172,9 +222,12 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         liquidation_shape,
         verifier,
         prove_queue: WorkQueue::new("prove", workers, args.queue, 2, metrics.clone()),
+        liquidate_queue: WorkQueue::new("liquidate", 1, args.queue, 2, metrics.clone()),
         verify_queue: WorkQueue::new("verify", workers, args.verify_queue, 1, metrics.clone()),
+        db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
         metrics,
-        liquidating: Mutex::new(()),
+        quotes: Mutex::new((0, std::collections::HashMap::new())),
+        quotes_per_account: args.quotes_per_account,
     });
     let router = router(app, Duration::from_secs(args.deadline), args.max_body);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -240,12 +293,19 @@ pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
         .route("/openapi.json", get(api::openapi))
         .route("/metrics", get(api::metrics))
         .fallback(|| async { ApiError::not_found("no such endpoint (see GET /openapi.json)") })
-        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this endpoint does not take that method (see GET /openapi.json)",
+            )
+        })
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             deadline,
         ))
         .layer(middleware::map_response(explain_timeout))
+        // Outside the deadline, so requests that pass it are counted too.
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(
             // Spans name the route template, never the path (account ids are private) and

@@ -86,6 +86,16 @@ impl WorkQueue {
             job()
         })
         .await
-        .map_err(ApiError::internal)
+        .map_err(joined)
     }
+}
+
+/// A blocking job that did not return: logged by kind only (a panic's message could hold
+/// request data).
+pub fn joined(e: tokio::task::JoinError) -> ApiError {
+    ApiError::internal(if e.is_panic() {
+        "a worker panicked"
+    } else {
+        "a worker was cancelled"
+    })
 }

@@ -104,8 +104,24 @@ impl Server {
         self.post_raw(path, token, "application/json", body.to_string().as_bytes())
     }
 
-    /// `POST path` with a JSON body, or the transport error (a killed server).
-    pub fn try_post(&self, path: &str, token: Option<&str>, body: &Value) -> Result<u16, String> {
+    /// `GET path` with a whole `Authorization` header.
+    pub fn get_with(&self, path: &str, authorization: &str) -> Reply {
+        Self::reply(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("Authorization", authorization)
+                .call(),
+        )
+    }
+
+    /// `POST path` with a JSON body: the status and JSON answer, or the transport error (a
+    /// killed server).
+    pub fn try_post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Result<(u16, Value), String> {
         let mut req = self
             .agent
             .post(format!("{}{path}", self.base))
@@ -113,9 +129,14 @@ impl Server {
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
-        req.send(body.to_string().as_bytes())
-            .map(|r| r.status().as_u16())
-            .map_err(|e| e.to_string())
+        let mut r = req
+            .send(body.to_string().as_bytes())
+            .map_err(|e| e.to_string())?;
+        let text = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        Ok((
+            r.status().as_u16(),
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        ))
     }
 
     /// `POST path` with a raw body and content type.
