@@ -686,6 +686,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Six membership proofs of bob asked at once.
+fn six_proofs_at_once(server: &Server, owner: &str, body: &Value) -> Vec<common::server::Reply> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| server.post("/v1/accounts/bob/proofs", Some(owner), body)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 #[test]
 fn bounded_load_the_503_path_and_the_deadline() {
     let s = setup();
@@ -763,14 +773,7 @@ fn bounded_load_the_503_path_and_the_deadline() {
     // rest are turned away at once with 503 and Retry-After.
     {
         let server = Server::start(&s.db, &["--workers", "1", "--queue", "1"], None);
-        let replies: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..6)
-                .map(|_| {
-                    scope.spawn(|| server.post("/v1/accounts/bob/proofs", Some(&owner), &healthy))
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let replies = six_proofs_at_once(&server, &owner, &healthy);
         let ok = replies.iter().filter(|r| r.status == 200).count();
         let busy: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
         assert!((1..=2).contains(&ok), "{ok} taken");
@@ -793,14 +796,7 @@ fn bounded_load_the_503_path_and_the_deadline() {
     // in time and is answered 408 with the service's message.
     {
         let server = Server::start(&s.db, &["--workers", "1", "--deadline", "1"], None);
-        let replies: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..6)
-                .map(|_| {
-                    scope.spawn(|| server.post("/v1/accounts/bob/proofs", Some(&owner), &healthy))
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let replies = six_proofs_at_once(&server, &owner, &healthy);
         let late: Vec<_> = replies.iter().filter(|r| r.status == 408).collect();
         assert!(!late.is_empty(), "no request hit the deadline");
         assert!(
