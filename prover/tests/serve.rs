@@ -132,6 +132,9 @@ fn every_endpoint_with_its_roles() {
     }
     assert_eq!(server.get("/v1/prices", None).status, 404);
     assert_eq!(server.get("/v1/nothing", None).status, 404);
+    let r = server.get("/v1/root/", None);
+    assert_eq!(r.status, 404);
+    assert!(r.error().contains("no trailing slash"), "{}", r.body);
     let r = server.get("/v1/verify", None);
     assert_eq!(r.status, 405);
     assert!(
@@ -514,6 +517,9 @@ fn every_endpoint_with_its_roles() {
     let page = server.get("/v1/transitions?after=1&limit=1", None).json();
     assert_eq!(page, json!([last]));
     assert_eq!(server.get("/v1/transitions?limit=0", None).status, 400);
+    let r = server.get("/v1/transitions?after=abc", None);
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("after: invalid digit"), "{}", r.body);
     assert_eq!(
         server.get("/v1/transitions?after=2", None).json(),
         json!([])
@@ -594,8 +600,8 @@ fn every_endpoint_with_its_roles() {
     drop(server);
     let log = std::fs::read_to_string(&s.log).unwrap();
     assert!(
-        log.contains("/v1/accounts/{id}"),
-        "the log names routes: {log}"
+        log.contains("endpoint=\"/v1/accounts/{id}\" status=200"),
+        "the log names routes and statuses: {log}"
     );
     for secret in [
         s.admin.as_str(),
@@ -644,9 +650,10 @@ fn bad_bodies_get_a_clear_4xx_and_change_nothing() {
         ("/v1/liquidations", "application/json", "oversized", vec![b' '; 70_000], 413, "length limit exceeded"),
         ("/v1/admin/accounts", "application/x-ndjson", "a bad line", b"{\"id\": \"x\", \"salt\": \"0x01\"}\n".to_vec(), 400, "line 1"),
         ("/v1/admin/accounts", "application/x-ndjson", "oversized import", vec![b'\n'; 70_000], 413, "length limit exceeded"),
-        ("/v1/admin/prices", "application/json", "prices of another market", serde_json::to_vec(&read_json("prices/perp-16-crash.json")).unwrap(), 400, "price round:"),
+        ("/v1/admin/prices", "application/json", "prices of another market", serde_json::to_vec(&read_json("prices/perp-16-crash.json")).unwrap(), 400, "prices"),
         ("/v1/admin/grants", "application/json", "both roles", br#"{"owner": "alice", "liquidator": "0x01"}"#.to_vec(), 400, "exactly one"),
         ("/v1/verify", "application/json", "a proof of nothing", br#"{"proof": {"format": "zkliq-proof/9"}, "market": {}, "prices": {}}"#.to_vec(), 400, "market:"),
+        ("/v1/verify", "application/json", "a body without a market", br#"{"proof": {}, "prices": {}}"#.to_vec(), 400, "missing field `market`"),
     ];
     for (path, content_type, what, body, status, needle) in cases {
         let token = if path.starts_with("/v1/admin") {

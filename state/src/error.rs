@@ -84,8 +84,8 @@ pub enum StateError {
         /// The current root.
         found: String,
     },
-    /// A price round to publish is malformed or out of order.
-    #[error("price round: {0}")]
+    /// A price round to publish is malformed or out of order (the message names the field).
+    #[error("{0}")]
     BadPrices(String),
     /// The tree is full.
     #[error("the state tree is full ({0} leaves)")]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use zkliq_verifier::{
 };
 
 use super::auth::Caller;
-use super::error::{ApiError, Json, Path, Text};
+use super::error::{ApiError, Json, Path, Query, Text};
 use super::{App, lock};
 use crate::cli::LiquidationChoice;
 use crate::commands::liquidate::{self, Liquidating};
@@ -156,13 +156,19 @@ pub struct VerifyBody {
     max_age: Option<u64>,
 }
 
-/// A verification failure as `verify --json` prints it.
+/// A verification failure as `verify --json` prints it (a long message, e.g. one quoting a
+/// malformed value, cut short).
 fn invalid(status: StatusCode, error: impl std::fmt::Display) -> Response {
-    (
-        status,
-        axum::Json(json!({"valid": false, "error": error.to_string()})),
-    )
-        .into_response()
+    let mut error = error.to_string();
+    if error.len() > 400 {
+        let cut = (0..=400)
+            .rev()
+            .find(|&i| error.is_char_boundary(i))
+            .unwrap_or(0);
+        error.truncate(cut);
+        error.push('…');
+    }
+    (status, axum::Json(json!({"valid": false, "error": error}))).into_response()
 }
 
 /// The asset shape and tree depth of the circuit a proof (or report) names.
@@ -190,7 +196,11 @@ fn circuit_of(proof: &Value) -> Result<(Shape, Option<u32>), VerifyError> {
 /// Only proofs of this service's circuits (its market's asset count, its tree's depth): a
 /// verifier builds a key for each circuit it meets, and the service builds no new ones on
 /// request. Other proofs: the `zkliq-verifier` library or `zkliq verify`.
-pub async fn verify(State(app): Shared, Json(body): Json<VerifyBody>) -> Response {
+pub async fn verify(State(app): Shared, body: Result<Json<VerifyBody>, ApiError>) -> Response {
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(e) => return invalid(e.status, e.message),
+    };
     let market = match Market::from_json(&body.market.to_string()) {
         Ok(m) => m,
         Err(e) => return invalid(StatusCode::BAD_REQUEST, format!("market: {e}")),

@@ -165,3 +165,15 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Text {
             .map_err(ApiError::from)
     }
 }
+
+/// A query string that does not parse: 400.
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::new(rejection.status(), rejection.body_text())
+    }
+}
+
+/// `axum::extract::Query`, with rejections answered as [`ApiError`]s.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);

@@ -30,7 +30,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use zkliq_circuits::Market;
 use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::keys::{CircuitShape, Curve, Params, ProverKey};
@@ -240,7 +241,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| bad_input(anyhow!("--listen {}: {e}", args.listen)))?;
         let addr = listener.local_addr().map_err(internal)?;
         say!(
-            "zkliq serve: {} at http://{addr} ({workers} workers; API at http://{addr}/openapi.json)",
+            "zkliq serve: {} at http://{addr} (workers: {workers}; API at http://{addr}/openapi.json; request log: ZKLIQ_LOG=info)",
             args.state.display()
         );
         axum::serve(listener, router)
@@ -292,7 +293,14 @@ pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
         .route("/v1/admin/grants/{token_id}", delete(api::revoke))
         .route("/openapi.json", get(api::openapi))
         .route("/metrics", get(api::metrics))
-        .fallback(|| async { ApiError::not_found("no such endpoint (see GET /openapi.json)") })
+        .fallback(|uri: axum::http::Uri| async move {
+            let hint = if uri.path().len() > 1 && uri.path().ends_with('/') {
+                " (paths take no trailing slash)"
+            } else {
+                ""
+            };
+            ApiError::not_found(format!("no such endpoint{hint}; see GET /openapi.json"))
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -310,13 +318,18 @@ pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
         .layer(
             // Spans name the route template, never the path (account ids are private) and
             // never headers (tokens).
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let endpoint = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str);
-                tracing::info_span!("request", method = %req.method(), endpoint)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let endpoint = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %req.method(), endpoint)
+                })
+                // `observe` logs each answer once, at a level by its kind; tower-http's own
+                // lines (a 503 as an ERROR) only at debug.
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
         )
         .with_state(app)
 }
@@ -327,8 +340,18 @@ async fn observe(AppState(app): AppState<Arc<App>>, req: Request, next: Next) ->
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().clone();
     let started = Instant::now();
     let response = next.run(req).await;
+    let (status, ms) = (response.status(), started.elapsed().as_secs_f64() * 1e3);
+    // The route template, never the path (ids are private); never a header or a body.
+    if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        tracing::error!(%method, endpoint, status = status.as_u16(), ms, "answered");
+    } else if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::REQUEST_TIMEOUT {
+        tracing::warn!(%method, endpoint, status = status.as_u16(), ms, "answered");
+    } else {
+        tracing::info!(%method, endpoint, status = status.as_u16(), ms, "answered");
+    }
     app.metrics
         .latency
         .with_label_values(&[&endpoint])
