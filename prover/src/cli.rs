@@ -445,8 +445,8 @@ pub struct VerifyReportArgs {
 /// `zkliq verify-chain`.
 #[derive(Debug, Args)]
 pub struct VerifyChainArgs {
-    /// The directory of a `keeper --execute` run: its `liquidation-*.proof.json` files, in name
-    /// order, are the chain.
+    /// The directory of a `keeper --execute` run: its `liquidation-*.proof.json` files, in the
+    /// order of their numbers, are the chain.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     /// The market the state is bound to.

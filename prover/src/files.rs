@@ -199,6 +199,23 @@ pub fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<std::path::Pa
     Ok(out)
 }
 
+/// Sorts `paths` by the number after `prefix` in their file names, not as text:
+/// `liquidation-1000000-…` comes after `liquidation-999999-…`. Names without a number there go
+/// last, in name order.
+pub fn sort_by_number(paths: &mut [std::path::PathBuf], prefix: &str) {
+    let number = |p: &std::path::PathBuf| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|rest| {
+                let digits: &str = &rest[..rest.bytes().take_while(u8::is_ascii_digit).count()];
+                digits.parse::<u64>().ok()
+            })
+            .unwrap_or(u64::MAX)
+    };
+    paths.sort_by_key(|p| (number(p), p.clone()));
+}
+
 /// Creates directory `dir` (and its parents) if missing.
 pub fn create_dir(dir: &Path) -> Result<(), Failure> {
     std::fs::create_dir_all(dir).map_err(|e| {
@@ -215,5 +232,34 @@ pub fn io_cause(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
         None => e.kind().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn numbered_files_sort_by_number() {
+        let mut paths: Vec<PathBuf> = [
+            "d/piece-1000000.proof.json",
+            "d/piece-other.proof.json",
+            "d/piece-999999.proof.json",
+            "d/piece-000002.proof.json",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        super::sort_by_number(&mut paths, "piece-");
+        let names: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "d/piece-000002.proof.json",
+                "d/piece-999999.proof.json",
+                "d/piece-1000000.proof.json",
+                "d/piece-other.proof.json",
+            ]
+        );
     }
 }

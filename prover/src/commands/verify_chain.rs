@@ -1,5 +1,5 @@
 //! `zkliq verify-chain`: check a chain of liquidation proofs (the `liquidation-*.proof.json`
-//! files of a `keeper --execute` directory, in name order) from a published state root, at one
+//! files of a `keeper --execute` directory, in the order of their numbers) from a published state root, at one
 //! market and price round. Each link must start at the root the one before ended at, so a
 //! missing, reordered or altered link fails the chain from there on. Exit 0 only if every link
 //! verifies (and, with `--to`, the chain ends at that root).
@@ -16,11 +16,14 @@ use crate::failure::{Failure, bad_input, internal, rejected};
 use crate::output::say;
 use crate::{files, setup};
 
-/// The chain's files: `liquidation-*.proof.json` in `dir`, in name order.
+/// The chain's files: `liquidation-*.proof.json` in `dir`, by their number (not as text: the
+/// millionth comes after the 999,999th).
 pub fn chain_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, Failure> {
-    files::list(dir, |name| {
+    let mut out = files::list(dir, |name| {
         name.starts_with("liquidation-") && name.ends_with(".proof.json")
-    })
+    })?;
+    files::sort_by_number(&mut out, "liquidation-");
+    Ok(out)
 }
 
 pub fn run(args: VerifyChainArgs) -> Result<(), Failure> {

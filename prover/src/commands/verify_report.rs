@@ -136,17 +136,6 @@ fn piece_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Failure
     })?;
     // By piece number, not as text: `piece-1000000` comes after `piece-999999`. Names that
     // are not `piece-<number>` go last (the verifier then finds a piece out of place).
-    let index = |p: &std::path::PathBuf| {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| {
-                n.strip_prefix("piece-")?
-                    .strip_suffix(".proof.json")?
-                    .parse::<u64>()
-                    .ok()
-            })
-            .unwrap_or(u64::MAX)
-    };
-    out.sort_by_key(|p| (index(p), p.clone()));
+    files::sort_by_number(&mut out, "piece-");
     Ok(out)
 }
