@@ -177,6 +177,17 @@ fn every_endpoint_with_its_roles() {
         .unwrap()
         .to_owned();
     let liquidator = grant(&s.db, &["--liquidator", LIQUIDATOR]);
+    let r = server.post(
+        "/v1/admin/grants",
+        admin,
+        &json!({"liquidator": OTHER_LIQUIDATOR}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["role"], "liquidator");
+    assert_eq!(
+        r.json()["subject"],
+        format!("0x{:0>64}", &OTHER_LIQUIDATOR[2..])
+    );
     let r = server.post("/v1/admin/grants", admin, &json!({"owner": "nobody"}));
     assert_eq!(r.status, 404, "{}", r.body);
     let r = server.post("/v1/admin/grants", admin, &json!({}));

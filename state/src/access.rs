@@ -52,6 +52,26 @@ pub enum Role {
     Liquidator(Fp),
 }
 
+impl Role {
+    /// `admin`, `owner` or `liquidator`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Owner(_) => "owner",
+            Role::Liquidator(_) => "liquidator",
+        }
+    }
+
+    /// The account id or liquidator id (hex) the role is about; none for the admin.
+    pub fn subject(&self) -> Option<String> {
+        match self {
+            Role::Admin => None,
+            Role::Owner(id) => Some(id.clone()),
+            Role::Liquidator(id) => Some(field::to_hex(id)),
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -130,14 +150,10 @@ pub fn token_well_formed(token: &str) -> bool {
 impl State {
     /// Issues a new token for `role`. An owner grant needs the account to exist.
     pub fn grant(&mut self, role: &Role) -> Result<IssuedToken, StateError> {
-        let (kind, subject) = match role {
-            Role::Admin => ("admin", None),
-            Role::Owner(id) => {
-                self.account(id)?;
-                ("owner", Some(id.clone()))
-            }
-            Role::Liquidator(id) => ("liquidator", Some(field::to_hex(id))),
-        };
+        if let Role::Owner(id) = role {
+            self.account(id)?;
+        }
+        let (kind, subject) = (role.kind(), role.subject());
         let token_id = random_hex(8)?;
         let secret = random_hex(32)?;
         let digest = Sha256::digest(secret.as_bytes());

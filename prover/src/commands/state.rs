@@ -188,7 +188,12 @@ fn grant(
     if json {
         say!(
             "{:#}",
-            json!({"token_id": issued.token_id, "token": issued.token, "role": role.to_string()})
+            json!({
+                "token_id": issued.token_id,
+                "token": issued.token,
+                "role": role.kind(),
+                "subject": role.subject(),
+            })
         );
     } else {
         say!("{}", issued.token);

@@ -722,7 +722,7 @@ pub async fn grant(
         }
     };
     let a = app.clone();
-    let described = role.to_string();
+    let (kind, subject) = (role.kind(), role.subject());
     let issued = app
         .db(move |s| s.grant(&role).map_err(|e| a.state_error(e)))
         .await?;
@@ -730,7 +730,12 @@ pub async fn grant(
     tracing::info!(token_id = %issued.token_id, "granted a token");
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"token_id": issued.token_id, "token": issued.token, "role": described})),
+        axum::Json(json!({
+            "token_id": issued.token_id,
+            "token": issued.token,
+            "role": kind,
+            "subject": subject,
+        })),
     )
         .into_response())
 }
