@@ -111,6 +111,7 @@ impl App {
         f: impl FnOnce(&mut State) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let Ok(slot) = self.db_slots.clone().try_acquire_owned() else {
+            self.metrics.rejected.with_label_values(&["database"]).inc();
             return Err(ApiError::busy("database", 1));
         };
         let app = self.clone();
