@@ -325,8 +325,8 @@ pub struct KeeperArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Proofs made at once (default: the number of cores).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// Only this shard's accounts: aligned blocks of 128 leaves, block b to shard b mod N.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
@@ -385,6 +385,9 @@ pub struct ReportArgs {
     /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all).
     #[arg(long, value_name = "N")]
     pub positions: Option<usize>,
+    /// Pieces proved at once (default: the number of cores).
+    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// Replace a report in DIR made for another root, round, edges or piece size.
     #[arg(long)]
     pub force: bool,

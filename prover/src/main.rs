@@ -11,6 +11,7 @@ mod failure;
 mod files;
 mod html;
 mod output;
+mod pool;
 mod serve;
 mod setup;
 

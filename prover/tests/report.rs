@@ -139,11 +139,14 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
     let (db, jsonl) = state(tmp.path());
     let root = common::state_root(&db);
     let out = tmp.path().join("report");
-    let r = report(&db, &fx(CALM), &out, &["--positions", "8"]);
+    // Two pieces at once: each still lands in its own file, and the chain of books is whole.
+    let r = report(&db, &fx(CALM), &out, &["--positions", "8", "--jobs", "2"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let summary: Value = serde_json::from_str(&r.stdout).unwrap();
     let pieces = summary["pieces"].as_u64().unwrap();
     assert!(pieces >= 8, "{summary}");
+    assert_eq!(summary["jobs"], Value::from(2));
+    assert_eq!(summary["proved"], Value::from(pieces));
 
     // The verified figures are the reference's, computed from the JSON Lines in the clear.
     let v = verify(&out, &fx(CALM), &root);
@@ -339,7 +342,7 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         1,
         "an incomplete report must not verify"
     );
-    let r = report(&db, &fx(CRASH), &out, &["--positions", "32"]);
+    let r = report(&db, &fx(CRASH), &out, &["--positions", "32", "--jobs", "1"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let second: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(second["proved"], Value::from(1));
@@ -401,6 +404,10 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         assert!(r.stderr.contains(expected), "{flags:?}: {}", r.stderr);
         assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     }
+    let r = report(&db, &fx(CRASH), &tmp.path().join("bad"), &["--jobs", "0"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("'--jobs <J>': 0 is not in 1.."), "{}", r.stderr);
+    assert!(!tmp.path().join("bad").exists(), "a refused run wrote its output");
 }
 
 /// Four shards run by GNU parallel (`parallel`, installed by `.ci/run`), merged: the same

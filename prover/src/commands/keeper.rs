@@ -13,8 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
@@ -33,7 +31,7 @@ use crate::cli::{BatchArg, KeeperArgs, Shard};
 use crate::failure::{Failure, bad_input, internal};
 use crate::files::Visibility;
 use crate::output::say;
-use crate::{files, setup};
+use crate::{files, pool, setup};
 
 /// Shards split the leaves into aligned blocks of `2^SHARD_BLOCK_BITS` (the largest batch).
 const SHARD_BLOCK_BITS: u32 = 7;
@@ -71,10 +69,7 @@ pub fn run(args: KeeperArgs) -> Result<(), Failure> {
         .map_err(|e| bad_input(anyhow!("{}: cannot create: {e}", args.out.display())))?;
     let inputs = [args.state.as_path(), &args.market, &args.prices];
     let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let jobs = setup::jobs(args.jobs);
 
     // 1. Scan.
     let scan_started = Instant::now();
@@ -310,61 +305,17 @@ fn prove_all(
         total as u64,
         "{spinner} proving [{bar:30}] {pos}/{len} batches · {per_sec} · ETA {eta}",
     );
-    let (work_tx, work_rx) = mpsc::sync_channel::<Job>(jobs);
-    let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Result<(), Failure>>();
-    let result = std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            let work_rx = work_rx.clone();
-            let done_tx = done_tx.clone();
-            scope.spawn(move || {
-                loop {
-                    let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok(job) = job else { break };
-                    if done_tx.send(prove_one(job, key, params, inputs)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        let mut first_error = None;
-        let mut finished = 0usize;
-        let mut collect = |r: Result<(), Failure>, first_error: &mut Option<Failure>| {
-            finished += 1;
-            bar.inc(1);
-            if let Err(e) = r {
-                first_error.get_or_insert(e);
-            }
-        };
-        for (block, instance, path) in todo {
-            while let Ok(r) = done_rx.try_recv() {
-                collect(r, &mut first_error);
-            }
-            if first_error.is_some() {
-                break;
-            }
-            let job = build_job(
-                state, state_path, market, prices, shape, block, instance, path,
-            );
-            match job {
-                Ok(job) => {
-                    if work_tx.send(job).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    first_error = Some(e);
-                    break;
-                }
-            }
-        }
-        drop(work_tx);
-        for r in done_rx {
-            collect(r, &mut first_error);
-        }
-        first_error.map_or(Ok(()), Err)
+    let jobs_in = todo.into_iter().map(|(block, instance, path)| {
+        build_job(
+            state, state_path, market, prices, shape, block, instance, path,
+        )
     });
+    let result = pool::run(
+        jobs,
+        jobs_in,
+        |job| prove_one(job, key, params, inputs),
+        || bar.inc(1),
+    );
     bar.finish_and_clear();
     result
 }

@@ -33,7 +33,7 @@ use crate::cli::{ReportArgs, ReportCommand};
 use crate::failure::{Failure, bad_input, internal, rejected};
 use crate::files::Visibility;
 use crate::output::say;
-use crate::{files, setup};
+use crate::{files, pool, setup};
 
 /// The piece sizes a report may use.
 const PIECE_SIZES: [usize; 3] = [8, 32, 128];
@@ -75,6 +75,15 @@ struct ShardFile {
 }
 
 const SHARD_FORMAT: &str = "zkliq-report-shard/1";
+
+/// One piece to prove: its witness and public inputs, and the file its proof goes to.
+struct Piece {
+    index: u64,
+    witness: ReportWitness,
+    column: Vec<Fp>,
+    instance: ReportInstance,
+    path: PathBuf,
+}
 
 /// The file of piece `i`.
 pub fn piece_path(dir: &Path, i: u64) -> PathBuf {
@@ -246,8 +255,11 @@ fn prove_report(
     let mut book = Book::empty(n, edges.len());
     let mut liquidatable = Vec::new();
     let (mut proved, mut kept) = (0u64, 0u64);
+    let jobs = setup::jobs(args.jobs);
     let prove_started = Instant::now();
-    for i in 0..pieces {
+    // Built in piece order on this thread (the book chain runs through every piece, ours or
+    // not); proved on `jobs` threads.
+    let mut build = |i: u64| -> Result<Option<Piece>, Failure> {
         let height = shape.batch.height;
         let accounts = state
             .subtree(height, i)
@@ -270,7 +282,7 @@ fn prove_report(
         book.add(&added);
         liquidatable.extend(flagged);
         if !ours(i) {
-            continue;
+            return Ok(None);
         }
         let siblings = state
             .path(height, i)
@@ -304,23 +316,40 @@ fn prove_report(
         if holds(&path, &instance) {
             kept += 1;
             bar.inc(1);
-            continue;
+            return Ok(None);
         }
-        let bytes =
-            proof::prove_report_witness(&params, &key, witness, &column).map_err(internal)?;
-        proof::verify_column(&params, key.verifier(), &column, &bytes)
+        Ok(Some(Piece {
+            index: i,
+            witness,
+            column,
+            instance,
+            path,
+        }))
+    };
+    let prove = |piece: Piece| -> Result<(), Failure> {
+        let i = piece.index;
+        let bytes = proof::prove_report_witness(&params, &key, piece.witness, &piece.column)
+            .map_err(internal)?;
+        proof::verify_column(&params, key.verifier(), &piece.column, &bytes)
             .map_err(|e| internal(anyhow!("piece {i}: the new proof does not verify: {e}")))?;
-        let envelope = ReportPieceEnvelope::new(key.verifier(), instance, bytes);
+        let envelope = ReportPieceEnvelope::new(key.verifier(), piece.instance, bytes);
         files::write_atomically(
-            &path,
+            &piece.path,
             &envelope.to_json(),
             &inputs,
             true,
             Visibility::Public,
-        )?;
-        proved += 1;
-        bar.inc(1);
-    }
+        )
+    };
+    pool::run(
+        jobs,
+        (0..pieces).filter_map(|i| build(i).transpose()),
+        prove,
+        || {
+            proved += 1;
+            bar.inc(1);
+        },
+    )?;
     bar.finish_and_clear();
     let prove_seconds = prove_started.elapsed().as_secs_f64();
     if let Some(shard) = args.shard {
@@ -379,6 +408,7 @@ fn prove_report(
             "positions": shape.positions(),
             "k": shape.k(),
             "shard": args.shard.map(|s| format!("{}/{}", s.index, s.count)),
+            "jobs": jobs,
             "proved": proved,
             "kept": kept,
             "accounts": book.accounts,
