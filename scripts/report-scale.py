@@ -10,6 +10,7 @@ ms per account and peak resident memory (wait4's rusage).
     cargo build --release -p zkliq-prover
     python3 scripts/report-scale.py                        # 2,048 accounts, --jobs 1 and 2
     python3 scripts/report-scale.py --accounts 1024 --jobs 2
+    python3 scripts/report-scale.py --accounts 1000000 --shard 0/4096   # one shard's overhead
 """
 
 import argparse
@@ -60,6 +61,7 @@ def main():
     parser.add_argument("--accounts", type=int, default=2048)
     parser.add_argument("--positions", type=int, default=128)
     parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values, one run each")
+    parser.add_argument("--shard", help="I/N: time only this shard of the report (no verify-report)")
     args = parser.parse_args()
     if not ZKLIQ.exists():
         sys.exit("target/release/zkliq not found: run cargo build --release -p zkliq-prover first")
@@ -71,11 +73,18 @@ def main():
         with open(jsonl, "w") as f:
             f.writelines(accounts(args.accounts))
         subprocess.run([str(ZKLIQ), "state", "init", "--state", str(db), "--market", str(MARKET)], check=True, env=env, stdout=subprocess.DEVNULL)
+        started = time.monotonic()
         subprocess.run([str(ZKLIQ), "state", "import", "--state", str(db), str(jsonl)], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(json.dumps({"import_seconds": round(time.monotonic() - started, 1)}), flush=True)
         root = subprocess.run([str(ZKLIQ), "state", "root", "--state", str(db)], check=True, env=env, capture_output=True, text=True).stdout.strip()
         for n, jobs in enumerate(args.jobs.split(",")):
             out = work / f"report-{jobs}"
-            seconds, rss, text = run(["report", "--state", str(db), "--prices", str(PRICES), "--out", str(out), "--positions", str(args.positions), "--jobs", jobs], env)
+            command = ["report", "--state", str(db), "--prices", str(PRICES), "--out", str(out), "--positions", str(args.positions), "--jobs", jobs]
+            if args.shard:
+                secret = work / f"secret-{jobs}.json"
+                subprocess.run([str(ZKLIQ), "report", "secret", "--out", str(secret)], check=True, env=env, stdout=subprocess.DEVNULL)
+                command += ["--secret", str(secret), "--shard", args.shard]
+            seconds, rss, text = run(command, env)
             summary = json.loads(text)
             line = {
                 "accounts": summary["accounts"], "liquidatable": summary["liquidatable"],
@@ -84,7 +93,10 @@ def main():
                 "ms_per_account": round(seconds * 1e3 / summary["accounts"], 1),
                 "prove_ms_per_account": round(summary["ms_per_account"], 1), "peak_mib": round(rss),
             }
-            if n == 0:
+            if args.shard:
+                line.update({"shard": args.shard, "proved": summary["proved"]})
+                del line["ms_per_account"], line["prove_ms_per_account"]
+            elif n == 0:
                 v_seconds, v_rss, _ = run(["verify-report", str(out), "--market", str(MARKET), "--prices", str(PRICES), "--root", root, "--json"], env)
                 line["verify_report"] = {"seconds": round(v_seconds, 2), "peak_mib": round(v_rss)}
             print(json.dumps(line), flush=True)
