@@ -326,7 +326,7 @@ pub(crate) fn prove_liquidation(
 }
 
 /// Proves the liquidation `request` of `stored`, writes the proof to `out` (synced to disk) and
-/// then commits the new opening, root and transition in one transaction. A crash leaves the
+/// then commits the new opening, root and transition in one transaction (`synchronous=FULL`). A crash leaves the
 /// old state (and an unused proof) or the new state with its proof; a failed commit removes the
 /// proof. A refusal by the rule is exit 1 with nothing written.
 pub(super) fn prove_and_apply(
@@ -342,6 +342,10 @@ pub(super) fn prove_and_apply(
         .map_err(|e| state_failure(with.state_path, e))?;
     let old_root = s.root().map_err(|e| state_failure(with.state_path, e))?;
     let proven = prove_liquidation(with, stored, siblings, old_root, request)?;
+    // The commit below must survive a power loss, as the service's do, like the proof file it
+    // names (written synced); imports keep SQLite's cheaper default.
+    s.sync_every_commit()
+        .map_err(|e| state_failure(with.state_path, e))?;
     files::write_atomically(out, &proven.text, with.inputs, force, Visibility::Public)?;
     let file = out.display().to_string();
     if let Err(e) = s.apply_liquidation(&proven.record(stored, &file, None)) {
