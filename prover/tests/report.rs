@@ -406,8 +406,15 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
     }
     let r = report(&db, &fx(CRASH), &tmp.path().join("bad"), &["--jobs", "0"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("'--jobs <J>': 0 is not in 1.."), "{}", r.stderr);
-    assert!(!tmp.path().join("bad").exists(), "a refused run wrote its output");
+    assert!(
+        r.stderr.contains("'--jobs <J>': 0 is not in 1.."),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !tmp.path().join("bad").exists(),
+        "a refused run wrote its output"
+    );
 }
 
 /// Four shards run by GNU parallel (`parallel`, installed by `.ci/run`), merged: the same
