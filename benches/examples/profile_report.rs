@@ -12,13 +12,7 @@ fn main() {
         .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(7);
-    let w = zkliq_benches::report_witness(
-        "markets/aave-v3-4-liquidation.json",
-        "prices/aave-v3-4-crash.json",
-        "accounts/aave-leveraged.json",
-        height,
-        32,
-    );
+    let w = zkliq_benches::four_asset_report(height);
     let params = ParamsStore::cached_in("target/zkliq-params")
         .get(w.shape.k())
         .unwrap();

@@ -150,13 +150,7 @@ fn main() {
     let (name, k, total_rows) = match args.get(1).map(String::as_str) {
         Some("report") => {
             let height = args.get(2).and_then(|h| h.parse().ok()).unwrap_or(7);
-            let w = zkliq_benches::report_witness(
-                "markets/aave-v3-4-liquidation.json",
-                "prices/aave-v3-4-crash.json",
-                "accounts/aave-leveraged.json",
-                height,
-                32,
-            );
+            let w = zkliq_benches::four_asset_report(height);
             let prover = MockProver::run(
                 w.shape.k(),
                 &Recorded(zkliq_circuits::report::ReportCircuit::new(w.clone())),

@@ -188,3 +188,15 @@ pub fn report_witness(
         false,
     )
 }
+
+/// [`report_witness`] of the 4-asset liquidation market at the crash round, every position the
+/// leveraged account scaled, in a depth-32 tree: the piece the benches and examples measure.
+pub fn four_asset_report(height: u32) -> zkliq_circuits::report::ReportWitness {
+    report_witness(
+        "markets/aave-v3-4-liquidation.json",
+        "prices/aave-v3-4-crash.json",
+        "accounts/aave-leveraged.json",
+        height,
+        32,
+    )
+}
