@@ -324,8 +324,8 @@ pub struct KeeperArgs {
     /// Directory for the proofs and the summary (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Proofs made at once (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Proofs made at once, 1 to 64 (default: 2, or 1 on a single core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// Only this shard's accounts: aligned blocks of 128 leaves, block b to shard b mod N.
     #[arg(long, value_name = "I/N")]
@@ -385,8 +385,8 @@ pub struct ReportArgs {
     /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all).
     #[arg(long, value_name = "N")]
     pub positions: Option<usize>,
-    /// Pieces proved at once (default: the number of cores).
-    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Pieces proved at once, 1 to 64 (default: 2, or 1 on a single core).
+    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// Replace a report in DIR made for another root, round, edges or piece size.
     #[arg(long)]

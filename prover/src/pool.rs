@@ -2,18 +2,24 @@
 //!
 //! The caller's thread builds the jobs in order (it holds the database, which is not shared
 //! across threads) and hands each to one of `jobs` workers through a channel of `jobs` places,
-//! so at most `2 · jobs` witnesses are in memory. Two proofs at once use the 2 cores better than
+//! so at most `2 · jobs + 1` witnesses are in memory (queued, running, and one being handed
+//! over). Two proofs at once use the 2 cores better than
 //! one: halo2's prover has long single-threaded stretches (witness synthesis, the permutation
 //! and lookup products) that the other proof's multi-threaded FFTs and MSMs fill.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use crate::failure::Failure;
+use anyhow::anyhow;
+
+use crate::failure::{Failure, internal};
 
 /// Runs `work` on every job of `jobs_in` on `threads` worker threads (at least one), calling
-/// `finished` on the caller's thread after each. The first error stops the building of new
-/// jobs; the jobs already handed out finish, and that error is returned.
+/// `finished` on the caller's thread after each. The first error (or a panic in `work`, turned
+/// into an error) stops the run: no new job is built, queued jobs are dropped unproved, running
+/// ones finish, and that error is returned.
 pub fn run<J: Send>(
     threads: usize,
     jobs_in: impl IntoIterator<Item = Result<J, Failure>>,
@@ -24,22 +30,38 @@ pub fn run<J: Send>(
     let (work_tx, work_rx) = mpsc::sync_channel::<J>(threads);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = mpsc::channel::<Result<(), Failure>>();
-    let work = &work;
+    let stop = AtomicBool::new(false);
+    let (work, stop) = (&work, &stop);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let work_rx = work_rx.clone();
             let done_tx = done_tx.clone();
             scope.spawn(move || {
                 loop {
-                    // A poisoned lock only means another worker panicked; the channel is intact.
                     let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok(job) = job else { break };
-                    if done_tx.send(work(job)).is_err() {
+                    if stop.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    // A panic (a bug) must end the run with an error, not leave the builder
+                    // waiting for a worker that is gone.
+                    let result =
+                        catch_unwind(AssertUnwindSafe(|| work(job))).unwrap_or_else(|_| {
+                            Err(internal(anyhow!(
+                                "a proving thread panicked (a bug: please report it)"
+                            )))
+                        });
+                    if result.is_err() {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    if done_tx.send(result).is_err() {
                         break;
                     }
                 }
             });
         }
+        // Only the workers hold the receiver now.
+        drop(work_rx);
         drop(done_tx);
         let mut first_error = None;
         let mut collect = |r: Result<(), Failure>, first_error: &mut Option<Failure>| {
@@ -48,13 +70,16 @@ pub fn run<J: Send>(
                 first_error.get_or_insert(e);
             }
         };
-        for job in jobs_in {
+        let mut jobs_in = jobs_in.into_iter();
+        loop {
             while let Ok(r) = done_rx.try_recv() {
                 collect(r, &mut first_error);
             }
-            if first_error.is_some() {
+            // Checked before the next job is built: building reads the database.
+            if first_error.is_some() || stop.load(Ordering::SeqCst) {
                 break;
             }
+            let Some(job) = jobs_in.next() else { break };
             match job {
                 Ok(job) => {
                     if work_tx.send(job).is_err() {
@@ -77,12 +102,9 @@ pub fn run<J: Send>(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use anyhow::anyhow;
+    use std::sync::atomic::AtomicUsize;
 
     use super::*;
-    use crate::failure::internal;
 
     #[test]
     fn every_job_runs_once_on_every_thread_count() {
@@ -124,8 +146,45 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("job 3 failed"), "{err}");
-        // Jobs already in the channel may finish, but not the thousand.
-        assert!(ran.load(Ordering::SeqCst) < 100);
+        // Queued jobs are dropped once a job fails: only those already running may finish.
+        assert!(
+            ran.load(Ordering::SeqCst) < 10,
+            "{}",
+            ran.load(Ordering::SeqCst)
+        );
+    }
+
+    #[test]
+    fn a_panicking_job_is_an_error_not_a_hang() {
+        // Every job panics, on one thread and on two: the run ends with an error.
+        for threads in [1, 2] {
+            let err = run(
+                threads,
+                (0..50).map(Ok),
+                |i: u32| -> Result<(), Failure> { panic!("job {i} hit a bug") },
+                || {},
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("panicked"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_error_in_the_last_job_is_returned() {
+        let err = run(
+            2,
+            (0..10).map(Ok),
+            |i: u32| {
+                if i == 9 {
+                    Err(internal(anyhow!("job {i} failed")))
+                } else {
+                    Ok(())
+                }
+            },
+            || {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("job 9 failed"), "{err}");
     }
 
     #[test]

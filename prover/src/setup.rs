@@ -82,10 +82,14 @@ pub fn progress_bar(len: u64, template: &'static str) -> ProgressBar {
     bar
 }
 
-/// `--jobs`, or one per core.
+/// Proofs at once by default: halo2's prover already uses every core, so more than two at once
+/// adds memory (a k = 16 proof holds about 0.85 GiB), not throughput.
+const DEFAULT_JOBS: usize = 2;
+
+/// `--jobs`, or [`DEFAULT_JOBS`] (one on a single core).
 pub fn jobs(arg: Option<u16>) -> usize {
     arg.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        || std::thread::available_parallelism().map_or(1, |n| n.get().min(DEFAULT_JOBS)),
         usize::from,
     )
 }

@@ -203,6 +203,20 @@ fn keeper_proves_exactly_the_liquidatable_accounts_resumably() {
     let (code, _, err) = run_args(args(&other));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("left by a run for another root"), "{err}");
+    for jobs in ["0", "65"] {
+        let mut bad = args(&dir.path().join("bad-jobs"));
+        bad.extend(["--jobs".to_owned(), jobs.to_owned()]);
+        let (code, _, err) = run_args(bad);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("'--jobs <N>': {jobs} is not in 1..=64")),
+            "{err}"
+        );
+        assert!(
+            !dir.path().join("bad-jobs").exists(),
+            "a refused run wrote its output"
+        );
+    }
     #[cfg(unix)]
     {
         let fifo_dir = dir.path().join("fifo");

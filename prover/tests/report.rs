@@ -407,7 +407,7 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
     let r = report(&db, &fx(CRASH), &tmp.path().join("bad"), &["--jobs", "0"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("'--jobs <J>': 0 is not in 1.."),
+        r.stderr.contains("'--jobs <J>': 0 is not in 1..=64"),
         "{}",
         r.stderr
     );
