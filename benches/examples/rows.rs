@@ -209,7 +209,12 @@ fn main() {
         .map(|(k, [a, b, c])| (k, a.len(), b.len(), c.len()))
         .collect();
     sorted.sort_by_key(|(_, a, b, c)| std::cmp::Reverse(*a.max(b).max(c)));
-    for (kind, chips, range, lane) in sorted.iter().take(std::env::var("ROWS_TOP").ok().and_then(|v| v.parse().ok()).unwrap_or(12)) {
+    for (kind, chips, range, lane) in sorted.iter().take(
+        std::env::var("ROWS_TOP")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12),
+    ) {
         println!("| {kind} | {chips} | {range} | {lane} |");
     }
     let rest: [usize; 3] = sorted.iter().skip(12).fold([0; 3], |acc, (_, a, b, c)| {

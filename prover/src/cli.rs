@@ -382,7 +382,8 @@ pub struct ReportArgs {
     /// above -100%); the shocked round is written to DIR/shocked-prices.json and reported on.
     #[arg(long, value_name = "SYMBOL=PCT%,...")]
     pub shock: Option<String>,
-    /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all).
+    /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all; on a tie the
+    /// smallest circuit).
     #[arg(long, value_name = "N")]
     pub positions: Option<usize>,
     /// Pieces proved at once, 1 to 64 (default: 2, or 1 on a single core).

@@ -161,11 +161,13 @@ fn prove_report(
                 "--positions: must be 8, 32 or 128 and below the tree's capacity, got {p}"
             ))
         })?,
-        // The fewest rows in all: proving time is close to linear in pieces · 2^k.
+        // The fewest rows in all: proving time is close to linear in pieces · 2^k. On a tie
+        // the smaller circuit: as fast (2,048 accounts: 32-pieces 101 ms per account, 128-pieces
+        // 103 ms, docs/BENCHMARKS.md) with a quarter of the memory and faster keys.
         None => PIECE_SIZES
             .into_iter()
             .filter_map(shape_of)
-            .min_by_key(|s| (pieces_of(*s) << s.k(), std::cmp::Reverse(s.positions())))
+            .min_by_key(|s| (pieces_of(*s) << s.k(), s.k()))
             .ok_or_else(|| {
                 internal(anyhow!(
                     "no report piece fits a tree of depth {}",
