@@ -20,12 +20,13 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 ZKLIQ = ROOT / "target/release/zkliq"
@@ -45,7 +46,7 @@ def accounts(n, liquidatable):
     others 10 WETH; salts are distinct and of full strength."""
     for i in range(n):
         weth = (1 if i in liquidatable else 10) * 10**18
-        salt = "0x1%015x%048x" % (i, ((i + 7) * 0x9E3779B97F4A7C15) % 16**48)
+        salt = timed.salt(i)
         yield json.dumps(
             {
                 "id": f"a{i}",
@@ -58,14 +59,7 @@ def accounts(n, liquidatable):
 
 def run(args, env):
     """Runs zkliq, returning (seconds, peak RSS in MiB, stdout)."""
-    started = time.monotonic()
-    proc = subprocess.Popen([str(ZKLIQ), *args], stdout=subprocess.PIPE, env=env)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"zkliq {' '.join(args)} failed with {status}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return timed.run(ZKLIQ, args, env)
 
 
 def point(n, density, layout, execute, env, work, depth, claims=True):
