@@ -851,15 +851,29 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
         .to_owned();
     let mut server = Some(server);
     // Kill at different moments of a liquidation: keys warm, mid-proof, around the commit.
+    // Each request carries its own Idempotency-Key and is sent again after the restart, as a
+    // client that lost the answer would: it must happen at most once.
     let mut committed_answers = Vec::new();
     let mut interrupted = 0;
-    let delays = [150u64, 450, 650, 800, 1000, 1300, 4000];
+    let mut replayed = 0;
+    // The transition each key ended in (None: refused by the rule, nothing committed).
+    let mut by_key: Vec<Option<u64>> = Vec::new();
+    // The long delay first, while leaf 0 is surely liquidatable: an answer seen before the kill.
+    let delays = [4000u64, 150, 450, 650, 800, 1000, 1300];
     for (attempt, delay_ms) in delays.into_iter().enumerate() {
         let live = server.take().unwrap();
         let leaf = [0u64, 3, 4][attempt % 3];
-        std::thread::scope(|scope| {
-            let pending = scope
-                .spawn(|| live.try_post("/v1/liquidations", Some(&liquidator), &liquidation(leaf)));
+        let key = format!("kill-test-{attempt}");
+        let send = |server: &Server| {
+            server.try_post(
+                "/v1/liquidations",
+                Some(&liquidator),
+                Some(&key),
+                &liquidation(leaf),
+            )
+        };
+        let first = std::thread::scope(|scope| {
+            let pending = scope.spawn(|| send(&live));
             std::thread::sleep(Duration::from_millis(delay_ms));
             // SIGKILL: no graceful shutdown.
             let killed = std::process::Command::new("kill")
@@ -868,19 +882,76 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
                 .unwrap();
             assert!(killed.success());
             // The client sees the connection end, or (if it was quick) the answer.
-            match pending.join().unwrap() {
-                Ok((201, body)) => committed_answers.push(body["seq"].as_u64().unwrap()),
-                Ok((status, body)) => assert_eq!(status, 422, "{body}"),
-                Err(_) => interrupted += 1,
-            }
+            pending.join().unwrap()
         });
+        match &first {
+            Ok(a) if a.status == 201 => committed_answers.push(a.body["seq"].as_u64().unwrap()),
+            Ok(a) => assert_eq!(a.status, 422, "{:?}", a.body),
+            Err(_) => interrupted += 1,
+        }
         drop(live);
-        server = Some(start());
+        let restarted = start();
+        // The retry: the committed answer again, or (nothing committed) a first execution.
+        let again = send(&restarted).expect("the restarted service answers");
+        match (&first, again.status) {
+            (Ok(a), 201) if a.status == 201 => {
+                assert!(again.replayed, "a committed key executed twice");
+                assert_eq!(again.body, a.body, "the replay is the first answer");
+            }
+            (_, 201) => replayed += usize::from(again.replayed),
+            (_, status) => assert_eq!(status, 422, "{:?}", again.body),
+        }
+        by_key.push((again.status == 201).then(|| again.body["seq"].as_u64().unwrap()));
+        server = Some(restarted);
     }
     let server = server.unwrap();
     // One more, uninterrupted: the service works after every kill.
     let r = server.post("/v1/liquidations", Some(&liquidator), &liquidation(3));
     assert!(r.status == 201 || r.status == 422, "{}", r.body);
+    if r.status == 201 {
+        by_key.push(Some(r.json()["seq"].as_u64().unwrap()));
+    }
+    // A key already used, with another request: refused, nothing changes.
+    let used = by_key
+        .iter()
+        .position(Option::is_some)
+        .expect("a key committed");
+    let other = server
+        .try_post(
+            "/v1/liquidations",
+            Some(&liquidator),
+            Some(&format!("kill-test-{used}")),
+            &liquidation(HEALTHY),
+        )
+        .unwrap();
+    assert_eq!(other.status, 422, "{:?}", other.body);
+    assert!(
+        other.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key: already used for another liquidation request"),
+        "{:?}",
+        other.body
+    );
+    for bad in ["", "has space", &"k".repeat(65)] {
+        let r = server
+            .try_post(
+                "/v1/liquidations",
+                Some(&liquidator),
+                Some(bad),
+                &liquidation(3),
+            )
+            .unwrap();
+        assert_eq!(r.status, 400, "{bad:?}: {:?}", r.body);
+        assert!(
+            r.body["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Idempotency-Key: must be 1 to 64"),
+            "{:?}",
+            r.body
+        );
+    }
 
     // The chain from the first root is whole: each link starts where the last ended, every
     // liquidation has its stored proof, each proof verifies from its old root to its new one,
@@ -926,8 +997,22 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
             "transition {seq} was answered 201 but is not in the chain"
         );
     }
+    // Exactly once: every liquidation in the chain is the one answer of one key.
+    let mut seqs: Vec<u64> = by_key.iter().flatten().copied().collect();
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(
+        seqs.len(),
+        by_key.iter().flatten().count(),
+        "two keys got the same transition"
+    );
+    assert_eq!(
+        seqs.len(),
+        liquidations,
+        "the chain holds a liquidation no key was answered with: {by_key:?}"
+    );
     println!(
-        "kill and restart: {liquidations} liquidation(s) committed, {} answered 201, {interrupted} interrupted, across {} kills and one clean run",
+        "kill and restart: {liquidations} liquidation(s) committed, {} answered 201 before the kill, {replayed} replayed after a lost answer, {interrupted} interrupted, across {} kills and one clean run",
         committed_answers.len(),
         delays.len()
     );

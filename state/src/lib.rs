@@ -30,4 +30,6 @@ pub use access::{Grant, IssuedToken, PublishedRound, Role, TOKEN_PREFIX, token_w
 pub use error::{LineError, StateError};
 pub use import::ImportReport;
 pub use store::{State, StoredAccount};
-pub use transitions::{Applied, LiquidationRecord, Transition, TransitionKind};
+pub use transitions::{
+    Applied, IdempotentAnswer, LiquidationRecord, Replay, Transition, TransitionKind,
+};

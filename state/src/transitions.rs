@@ -34,6 +34,14 @@ pub(crate) const TRANSITIONS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS transiti
      CREATE TABLE IF NOT EXISTS transition_proofs (
          seq INTEGER PRIMARY KEY REFERENCES transitions (seq),
          proof TEXT NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS liquidation_keys (
+         token_id TEXT NOT NULL,
+         key TEXT NOT NULL,
+         request_sha256 TEXT NOT NULL,
+         seq INTEGER NOT NULL REFERENCES transitions (seq),
+         answer TEXT NOT NULL,
+         PRIMARY KEY (token_id, key)
      );";
 
 /// What changed the root.
@@ -125,6 +133,34 @@ pub struct LiquidationRecord<'a> {
     /// The proof file's text, to keep in the database with the transition (the service does;
     /// the CLI keeps its proofs as files and passes `None`).
     pub proof: Option<&'a str>,
+    /// The client's idempotency key and the answer to replay for it (the service's
+    /// `Idempotency-Key`), committed with the transition.
+    pub idempotency: Option<IdempotentAnswer<'a>>,
+}
+
+/// A liquidation request's idempotency key, scoped to the token that sent it, with a digest
+/// of the request and the answer given.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotentAnswer<'a> {
+    /// The token's id.
+    pub token_id: &'a str,
+    /// The client's key.
+    pub key: &'a str,
+    /// SHA-256 of the request, lowercase hex: the same key with another request is refused.
+    pub request_sha256: &'a str,
+    /// The answer, as JSON text (without the transition's number, kept beside it).
+    pub answer: &'a str,
+}
+
+/// A committed liquidation found by its idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    /// SHA-256 of the request that committed it.
+    pub request_sha256: String,
+    /// The transition's number.
+    pub seq: u64,
+    /// The answer given, as JSON text.
+    pub answer: String,
 }
 
 fn now() -> u64 {
@@ -300,6 +336,14 @@ impl State {
                 params![seq, proof],
             )?;
         }
+        if let Some(k) = record.idempotency {
+            // A key already used fails the primary key: nothing is committed.
+            tx.execute(
+                "INSERT INTO liquidation_keys (token_id, key, request_sha256, seq, answer)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![k.token_id, k.key, k.request_sha256, seq, k.answer],
+            )?;
+        }
         tx.commit()?;
         Ok(Applied {
             root: new_root,
@@ -312,6 +356,25 @@ impl State {
         let mut stmt = self.conn.prepare("SELECT seq FROM transition_proofs")?;
         let seqs = stmt.query_map([], |r| r.get::<_, i64>(0))?;
         seqs.map(|s| Ok(s? as u64)).collect()
+    }
+
+    /// The liquidation committed for `key` sent with token `token_id`, if any.
+    pub fn replay(&self, token_id: &str, key: &str) -> Result<Option<Replay>, StateError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT request_sha256, seq, answer FROM liquidation_keys
+                 WHERE token_id = ?1 AND key = ?2",
+                [token_id, key],
+                |r| {
+                    Ok(Replay {
+                        request_sha256: r.get(0)?,
+                        seq: r.get::<_, i64>(1)? as u64,
+                        answer: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// The proof kept with transition `seq` (liquidations the service committed), if any.

@@ -256,6 +256,7 @@ impl Proven {
             proof_file,
             details: self.amounts.clone(),
             proof,
+            idempotency: None,
         }
     }
 }

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use zkliq_circuits::liquidation::Request;
 use zkliq_circuits::{Claim, Fp, Market, PriceRound, Shape, field};
-use zkliq_state::{PublishedRound, Role, StoredAccount, TransitionKind};
+use zkliq_state::{IdempotentAnswer, PublishedRound, Role, StoredAccount, TransitionKind};
 use zkliq_verifier::{
     AnyEnvelope, Context, ReportFile, ReportPieceEnvelope, Round, StateRoot, VerifyError,
 };
@@ -576,20 +577,75 @@ pub async fn quote(
     .await
 }
 
+/// The `Idempotency-Key` of a liquidation request: 1 to 64 ASCII letters, digits, `-` or `_`
+/// (a UUID fits), or none.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default();
+    let well_formed = (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key: must be 1 to 64 ASCII letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
 /// `POST /v1/liquidations` (liquidator): liquidates the account at `leaf` by the market's rule,
 /// bound to the caller's liquidator id. The proof and the new state commit in one SQLite
 /// transaction: a kill at any moment leaves the state before or after, with its proof.
+///
+/// With an `Idempotency-Key` header the liquidation happens at most once per key and token: a
+/// request repeating a committed one's key gets that answer again (201, `Idempotent-Replayed:
+/// true`), even after a restart; the same key with another request is refused (422).
 pub async fn liquidate(
     State(app): Shared,
     caller: Caller,
+    headers: HeaderMap,
     Json(body): Json<LiquidationBody>,
 ) -> Result<Response, ApiError> {
     let liquidator = body.liquidator(&caller)?;
+    let key = idempotency_key(&headers)?;
+    let token_id = caller.0.token_id.clone();
+    // What the key is bound to: the request as the service read it, and the liquidator.
+    let request_sha256 = hex::encode(Sha256::digest(
+        json!([
+            body.leaf,
+            body.debt,
+            body.collateral,
+            body.repay,
+            body.prices,
+            field::to_hex(&liquidator)
+        ])
+        .to_string(),
+    ));
     let a = app.clone();
-    // One worker: each liquidation starts from the root the last one committed.
-    let out = app
+    // One worker: each liquidation starts from the root the last one committed, and a key is
+    // looked up after every earlier request has committed or failed.
+    let (out, replayed) = app
         .liquidate_queue
-        .run(move || -> Result<Value, ApiError> {
+        .run(move || -> Result<(Value, bool), ApiError> {
+            if let Some(key) = &key {
+                let s = lock(&a.db);
+                if let Some(replay) = s.replay(&token_id, key).map_err(|e| a.state_error(e))? {
+                    if replay.request_sha256 != request_sha256 {
+                        return Err(ApiError::unprocessable(
+                            "Idempotency-Key: already used for another liquidation request; send a new key",
+                        ));
+                    }
+                    let mut out: Value =
+                        serde_json::from_str(&replay.answer).map_err(ApiError::internal)?;
+                    out["seq"] = json!(replay.seq);
+                    return Ok((out, true));
+                }
+            }
             let (t, siblings, old_root) = {
                 let s = lock(&a.db);
                 let t = body.target(&a, &s)?;
@@ -638,14 +694,29 @@ pub async fn liquidate(
                     "prices: a newer price round was published while the liquidation was proving; nothing changed, ask again",
                 ));
             }
+            let answer = out.to_string();
+            let mut record = proven.record(&t.stored, "", Some(&proven.text));
+            record.idempotency = key.as_deref().map(|key| IdempotentAnswer {
+                token_id: &token_id,
+                key,
+                request_sha256: &request_sha256,
+                answer: &answer,
+            });
             let applied = s
-                .apply_liquidation(&proven.record(&t.stored, "", Some(&proven.text)))
+                .apply_liquidation(&record)
                 .map_err(|e| a.state_error(e))?;
             out["seq"] = json!(applied.seq);
-            Ok(out)
+            Ok((out, false))
         })
         .await??;
-    Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+    let mut response = (StatusCode::CREATED, axum::Json(out)).into_response();
+    if replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            header::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
 }
 
 /// `POST /v1/admin/accounts` (admin): imports JSON Lines (as `zkliq state import`), all or

@@ -23,6 +23,15 @@ pub struct Reply {
     pub body: String,
 }
 
+/// An answer to [`Server::try_post`].
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    /// `Idempotent-Replayed` was set: the answer of an earlier request with the same key.
+    pub replayed: bool,
+}
+
 impl Reply {
     /// The body as JSON.
     pub fn json(&self) -> Value {
@@ -114,14 +123,15 @@ impl Server {
         )
     }
 
-    /// `POST path` with a JSON body: the status and JSON answer, or the transport error (a
-    /// killed server).
+    /// `POST path` with a JSON body and an optional `Idempotency-Key`: the answer, or the
+    /// transport error (a killed server).
     pub fn try_post(
         &self,
         path: &str,
         token: Option<&str>,
+        idempotency_key: Option<&str>,
         body: &Value,
-    ) -> Result<(u16, Value), String> {
+    ) -> Result<Answer, String> {
         let mut req = self
             .agent
             .post(format!("{}{path}", self.base))
@@ -129,14 +139,19 @@ impl Server {
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
+        if let Some(k) = idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
         let mut r = req
             .send(body.to_string().as_bytes())
             .map_err(|e| e.to_string())?;
+        let replayed = r.headers().get("idempotent-replayed").is_some();
         let text = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
-        Ok((
-            r.status().as_u16(),
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-        ))
+        Ok(Answer {
+            status: r.status().as_u16(),
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            replayed,
+        })
     }
 
     /// `POST path` with a raw body and content type.
