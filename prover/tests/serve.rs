@@ -894,7 +894,8 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
         // The retry: the committed answer again, or (nothing committed) a first execution.
         let again = send(&restarted).expect("the restarted service answers");
         match (&first, again.status) {
-            (Ok(a), 201) if a.status == 201 => {
+            (Ok(a), status) if a.status == 201 => {
+                assert_eq!(status, 201, "a committed key: {:?}", again.body);
                 assert!(again.replayed, "a committed key executed twice");
                 assert_eq!(again.body, a.body, "the replay is the first answer");
             }

@@ -12,6 +12,7 @@
 //! | `grants` | the service's bearer tokens: id, role, subject and the SHA-256 of the secret |
 //! | `price_rounds` | the price rounds the operator published, in increasing order |
 //! | `transition_proofs` | the proof of each liquidation the service committed |
+//! | `liquidation_keys` | the service's idempotency keys: per liquidator and key, the request's SHA-256, the transition and the answer given |
 //! | `transitions` | every change of the published root, in order: imports, migrations and proven liquidations (with their proof's SHA-256) |
 //!
 //! Every change runs in one SQLite transaction: a crash or kill in the middle of an import or a

@@ -36,12 +36,12 @@ pub(crate) const TRANSITIONS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS transiti
          proof TEXT NOT NULL
      );
      CREATE TABLE IF NOT EXISTS liquidation_keys (
-         token_id TEXT NOT NULL,
+         liquidator TEXT NOT NULL,
          key TEXT NOT NULL,
          request_sha256 TEXT NOT NULL,
          seq INTEGER NOT NULL REFERENCES transitions (seq),
          answer TEXT NOT NULL,
-         PRIMARY KEY (token_id, key)
+         PRIMARY KEY (liquidator, key)
      );";
 
 /// What changed the root.
@@ -138,17 +138,18 @@ pub struct LiquidationRecord<'a> {
     pub idempotency: Option<IdempotentAnswer<'a>>,
 }
 
-/// A liquidation request's idempotency key, scoped to the token that sent it, with a digest
-/// of the request and the answer given.
+/// A liquidation request's idempotency key, scoped to its liquidator (whatever token it
+/// used), with a digest of the request and the answer given.
 #[derive(Debug, Clone, Copy)]
 pub struct IdempotentAnswer<'a> {
-    /// The token's id.
-    pub token_id: &'a str,
+    /// The liquidator's id, in hex.
+    pub liquidator: &'a str,
     /// The client's key.
     pub key: &'a str,
     /// SHA-256 of the request, lowercase hex: the same key with another request is refused.
     pub request_sha256: &'a str,
-    /// The answer, as JSON text (without the transition's number, kept beside it).
+    /// The answer, as JSON text, without what is kept beside it: the transition's number and
+    /// its proof (in `transition_proofs`).
     pub answer: &'a str,
 }
 
@@ -159,7 +160,7 @@ pub struct Replay {
     pub request_sha256: String,
     /// The transition's number.
     pub seq: u64,
-    /// The answer given, as JSON text.
+    /// The answer given, as JSON text (without the transition's number and proof).
     pub answer: String,
 }
 
@@ -339,9 +340,9 @@ impl State {
         if let Some(k) = record.idempotency {
             // A key already used fails the primary key: nothing is committed.
             tx.execute(
-                "INSERT INTO liquidation_keys (token_id, key, request_sha256, seq, answer)
+                "INSERT INTO liquidation_keys (liquidator, key, request_sha256, seq, answer)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![k.token_id, k.key, k.request_sha256, seq, k.answer],
+                params![k.liquidator, k.key, k.request_sha256, seq, k.answer],
             )?;
         }
         tx.commit()?;
@@ -358,14 +359,14 @@ impl State {
         seqs.map(|s| Ok(s? as u64)).collect()
     }
 
-    /// The liquidation committed for `key` sent with token `token_id`, if any.
-    pub fn replay(&self, token_id: &str, key: &str) -> Result<Option<Replay>, StateError> {
+    /// The liquidation committed for `key` by `liquidator` (hex), if any.
+    pub fn replay(&self, liquidator: &str, key: &str) -> Result<Option<Replay>, StateError> {
         Ok(self
             .conn
             .query_row(
                 "SELECT request_sha256, seq, answer FROM liquidation_keys
-                 WHERE token_id = ?1 AND key = ?2",
-                [token_id, key],
+                 WHERE liquidator = ?1 AND key = ?2",
+                [liquidator, key],
                 |r| {
                     Ok(Replay {
                         request_sha256: r.get(0)?,

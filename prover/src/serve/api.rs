@@ -580,9 +580,15 @@ pub async fn quote(
 /// The `Idempotency-Key` of a liquidation request: 1 to 64 ASCII letters, digits, `-` or `_`
 /// (a UUID fits), or none.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+    let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    if values.next().is_some() {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key: sent more than once; send one",
+        ));
+    }
     let key = value.to_str().unwrap_or_default();
     let well_formed = (1..=64).contains(&key.len())
         && key
@@ -602,9 +608,10 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// bound to the caller's liquidator id. The proof and the new state commit in one SQLite
 /// transaction: a kill at any moment leaves the state before or after, with its proof.
 ///
-/// With an `Idempotency-Key` header the liquidation happens at most once per key and token: a
-/// request repeating a committed one's key gets that answer again (201, `Idempotent-Replayed:
-/// true`), even after a restart; the same key with another request is refused (422).
+/// With an `Idempotency-Key` header the liquidation happens at most once per key and
+/// liquidator (whichever of its tokens sends it): a request repeating a committed one's key gets
+/// that answer again (201, `Idempotent-Replayed: true`), even after a restart; the same key with
+/// another request is refused (422).
 pub async fn liquidate(
     State(app): Shared,
     caller: Caller,
@@ -613,7 +620,7 @@ pub async fn liquidate(
 ) -> Result<Response, ApiError> {
     let liquidator = body.liquidator(&caller)?;
     let key = idempotency_key(&headers)?;
-    let token_id = caller.0.token_id.clone();
+    let scope = field::to_hex(&liquidator);
     // What the key is bound to: the request as the service read it, and the liquidator.
     let request_sha256 = hex::encode(Sha256::digest(
         json!([
@@ -634,14 +641,19 @@ pub async fn liquidate(
         .run(move || -> Result<(Value, bool), ApiError> {
             if let Some(key) = &key {
                 let s = lock(&a.db);
-                if let Some(replay) = s.replay(&token_id, key).map_err(|e| a.state_error(e))? {
+                if let Some(replay) = s.replay(&scope, key).map_err(|e| a.state_error(e))? {
                     if replay.request_sha256 != request_sha256 {
                         return Err(ApiError::unprocessable(
                             "Idempotency-Key: already used for another liquidation request; send a new key",
                         ));
                     }
+                    let proof = s
+                        .transition_proof(replay.seq)
+                        .map_err(|e| a.state_error(e))?
+                        .ok_or_else(|| ApiError::internal("a keyed liquidation without its proof"))?;
                     let mut out: Value =
                         serde_json::from_str(&replay.answer).map_err(ApiError::internal)?;
+                    out["proof"] = serde_json::from_str(&proof).map_err(ApiError::internal)?;
                     out["seq"] = json!(replay.seq);
                     return Ok((out, true));
                 }
@@ -685,6 +697,8 @@ pub async fn liquidate(
             out["old_root"] = json!(field::to_hex(&proven.old_root));
             out["new_root"] = json!(field::to_hex(&proven.new_root));
             out["proof_sha256"] = json!(proven.proof_sha256);
+            // Kept with the key: the answer without its proof (kept once, with the transition).
+            let answer = out.to_string();
             out["proof"] = proof;
             let mut s = lock(&a.db);
             // A round published while this one was proving replaces it: no liquidation at
@@ -694,10 +708,9 @@ pub async fn liquidate(
                     "prices: a newer price round was published while the liquidation was proving; nothing changed, ask again",
                 ));
             }
-            let answer = out.to_string();
             let mut record = proven.record(&t.stored, "", Some(&proven.text));
             record.idempotency = key.as_deref().map(|key| IdempotentAnswer {
-                token_id: &token_id,
+                liquidator: &scope,
                 key,
                 request_sha256: &request_sha256,
                 answer: &answer,

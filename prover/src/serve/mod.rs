@@ -369,7 +369,7 @@ async fn explain_timeout(response: Response) -> Response {
     if response.status() == StatusCode::REQUEST_TIMEOUT {
         return ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            "the request's deadline passed (zkliq serve --deadline); a liquidation that had started may still have committed: see GET /v1/transitions",
+            "the request's deadline passed (zkliq serve --deadline); a liquidation that had started may still have committed: retry with the same Idempotency-Key, or see GET /v1/transitions",
         )
         .into_response();
     }
