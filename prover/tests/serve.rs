@@ -934,6 +934,19 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
         "{:?}",
         other.body
     );
+    let twice = server
+        .try_post_keys(
+            "/v1/liquidations",
+            Some(&liquidator),
+            &["key-a", "key-b"],
+            &liquidation(3),
+        )
+        .unwrap();
+    assert_eq!(twice.status, 400, "{:?}", twice.body);
+    assert_eq!(
+        twice.body["error"],
+        "Idempotency-Key: sent more than once; send one"
+    );
     for bad in ["", "has space", &"k".repeat(65)] {
         let r = server
             .try_post(

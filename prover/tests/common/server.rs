@@ -132,6 +132,17 @@ impl Server {
         idempotency_key: Option<&str>,
         body: &Value,
     ) -> Result<Answer, String> {
+        self.try_post_keys(path, token, idempotency_key.as_slice(), body)
+    }
+
+    /// [`Server::try_post`] with one `Idempotency-Key` header per key given.
+    pub fn try_post_keys(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        idempotency_keys: &[&str],
+        body: &Value,
+    ) -> Result<Answer, String> {
         let mut req = self
             .agent
             .post(format!("{}{path}", self.base))
@@ -139,8 +150,8 @@ impl Server {
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
-        if let Some(k) = idempotency_key {
-            req = req.header("Idempotency-Key", k);
+        for k in idempotency_keys {
+            req = req.header("Idempotency-Key", *k);
         }
         let mut r = req
             .send(body.to_string().as_bytes())
