@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State as AppState};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -276,7 +276,7 @@ async fn shutdown() {
 
 /// The routes, with limits, the deadline, tracing and metrics.
 pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/v1/health", get(api::health))
         .route("/v1/root", get(api::root))
         .route("/v1/prices", get(api::prices))
@@ -302,12 +302,6 @@ pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
             };
             ApiError::not_found(format!("no such endpoint{hint}; see GET /openapi.json"))
         })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "this endpoint does not take that method (see GET /openapi.json)",
-            )
-        })
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             deadline,
@@ -332,7 +326,11 @@ pub fn router(app: Arc<App>, deadline: Duration, max_body: usize) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG))
                 .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
         )
-        .with_state(app)
+        .with_state(app);
+    // Around the routes, not inside them: only there does a 405 carry its `Allow` header.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(explain_method))
 }
 
 /// Counts each request and its latency under its route template.
@@ -362,6 +360,31 @@ async fn observe(AppState(app): AppState<Arc<App>>, req: Request, next: Next) ->
         .with_label_values(&[&endpoint, response.status().as_str()])
         .inc();
     response
+}
+
+/// axum answers a method an endpoint does not take with an empty 405 and an `Allow` header:
+/// give it the service's JSON error, naming the method and the ones the endpoint takes.
+async fn explain_method(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let takes = allow
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map_or_else(String::new, |v| format!("; it takes {v}"));
+    let mut out = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not a method of this endpoint{takes} (see GET /openapi.json)"),
+    )
+    .into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
 }
 
 /// The deadline layer answers with an empty 408: give it the service's JSON error.
