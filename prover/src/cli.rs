@@ -182,6 +182,10 @@ pub enum StateCommand {
         /// End the grant with this token id (or this whole token).
         #[arg(long, value_name = "TOKEN_ID")]
         revoke: Option<String>,
+        /// The token stops working after this long (e.g. `90d`, `12h`, `30m`; at most 10
+        /// years). Default: until revoked.
+        #[arg(long, value_name = "DURATION", conflicts_with = "revoke")]
+        expires_in: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -382,8 +386,8 @@ pub struct ReportArgs {
     /// above -100%); the shocked round is written to DIR/shocked-prices.json and reported on.
     #[arg(long, value_name = "SYMBOL=PCT%,...")]
     pub shock: Option<String>,
-    /// Positions per piece: 8, 32 or 128 (default: the fewest rows in all; on a tie the
-    /// smallest circuit).
+    /// Positions per piece: 8, 32 or 128 (default: the fewest circuit rows in all, pieces ·
+    /// 2^k; on a tie the smallest circuit).
     #[arg(long, value_name = "N")]
     pub positions: Option<usize>,
     /// Pieces proved at once, 1 to 64 (default: 2, or 1 on a single core).
@@ -418,6 +422,9 @@ pub enum ReportCommand {
         /// The file to create.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace an existing secret (the reports made with it can no longer be continued).
+        #[arg(long)]
+        force: bool,
     },
 }
 

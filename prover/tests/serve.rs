@@ -81,6 +81,14 @@ fn grant_prints_a_token_once_and_revokes_it() {
             "--revoke: no live grant",
         ),
         (vec!["--admin", "--owner", "alice"], "cannot be used with"),
+        (
+            vec!["--owner", "alice", "--expires-in", "forever"],
+            "--expires-in: \"forever\" is not a duration",
+        ),
+        (
+            vec!["--owner", "alice", "--expires-in", "20years"],
+            "--expires-in: \"20years\" must be between 1s and 10 years",
+        ),
         (vec![], "required"),
     ] {
         let mut all = vec!["state", "grant", "--state", &db];
@@ -89,6 +97,33 @@ fn grant_prints_a_token_once_and_revokes_it() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
     }
+    let r = run(&[
+        "state",
+        "grant",
+        "--state",
+        &db,
+        "--owner",
+        "alice",
+        "--expires-in",
+        "90d",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dated: Value = serde_json::from_str(&r.stdout).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expires = dated["expires_at"].as_u64().unwrap();
+    assert!(
+        (now + 90 * 86_400 - 5..=now + 90 * 86_400).contains(&expires),
+        "{dated}"
+    );
+    assert_eq!(
+        issued["expires_at"],
+        Value::Null,
+        "by default a token lasts until revoked"
+    );
     let r = run(&["state", "grant", "--state", &db, "--revoke", token_id]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // A second revocation finds no live grant.
@@ -191,6 +226,28 @@ fn every_endpoint_with_its_roles() {
     assert_eq!(r.status, 404, "{}", r.body);
     let r = server.post("/v1/admin/grants", admin, &json!({}));
     assert_eq!(r.status, 400, "{}", r.body);
+    // A token that expires: it works, then (once past its whole seconds) it is 401 like any
+    // bad token.
+    let r = server.post(
+        "/v1/admin/grants",
+        admin,
+        &json!({"owner": "bob", "expires_in": "3s"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.json()["expires_at"].as_u64().is_some(), "{}", r.body);
+    let brief = r.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(server.get("/v1/accounts/bob", Some(&brief)).status, 200);
+    std::thread::sleep(Duration::from_millis(4100));
+    assert_eq!(server.get("/v1/accounts/bob", Some(&brief)).status, 401);
+    for bad in ["soon", "0s", "11years"] {
+        let r = server.post(
+            "/v1/admin/grants",
+            admin,
+            &json!({"owner": "bob", "expires_in": bad}),
+        );
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert!(r.error().starts_with("expires_in: "), "{}", r.body);
+    }
     for token in [&owner, &liquidator] {
         let r = server.post("/v1/admin/grants", Some(token), &json!({"owner": "alice"}));
         assert_eq!(r.status, 403, "{}", r.body);

@@ -30,13 +30,25 @@ pub(crate) const ACCESS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS grants (
          role TEXT NOT NULL,
          subject TEXT,
          created_at INTEGER NOT NULL,
-         revoked_at INTEGER
+         revoked_at INTEGER,
+         expires_at INTEGER
      );
      CREATE TABLE IF NOT EXISTS price_rounds (
          round INTEGER PRIMARY KEY,
          prices TEXT NOT NULL,
          published_at INTEGER NOT NULL
      );";
+
+/// Grants tables made before tokens could expire gain the column (`None` expires never).
+pub(crate) fn upgrade_grants(conn: &rusqlite::Connection) -> Result<(), StateError> {
+    let has_expiry = conn
+        .prepare("SELECT 1 FROM pragma_table_info('grants') WHERE name = 'expires_at'")?
+        .exists([])?;
+    if !has_expiry {
+        conn.execute_batch("ALTER TABLE grants ADD COLUMN expires_at INTEGER")?;
+    }
+    Ok(())
+}
 
 /// The prefix of every token (so a leaked one is recognisable in a secret scanner).
 pub const TOKEN_PREFIX: &str = "zkliq_";
@@ -148,8 +160,19 @@ pub fn token_well_formed(token: &str) -> bool {
 }
 
 impl State {
-    /// Issues a new token for `role`. An owner grant needs the account to exist.
+    /// Issues a new token for `role` that never expires. An owner grant needs the account to
+    /// exist.
     pub fn grant(&mut self, role: &Role) -> Result<IssuedToken, StateError> {
+        self.grant_until(role, None)
+    }
+
+    /// Issues a new token for `role`, valid until `expires_at` (Unix seconds; `None`: until
+    /// revoked). An owner grant needs the account to exist.
+    pub fn grant_until(
+        &mut self,
+        role: &Role,
+        expires_at: Option<u64>,
+    ) -> Result<IssuedToken, StateError> {
         if let Role::Owner(id) = role {
             self.account(id)?;
         }
@@ -158,9 +181,16 @@ impl State {
         let secret = random_hex(32)?;
         let digest = Sha256::digest(secret.as_bytes());
         self.conn.execute(
-            "INSERT INTO grants (token_id, secret_sha256, role, subject, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![token_id, digest.as_slice(), kind, subject, now()],
+            "INSERT INTO grants (token_id, secret_sha256, role, subject, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                token_id,
+                digest.as_slice(),
+                kind,
+                subject,
+                now(),
+                expires_at.map(|t| i64::try_from(t).unwrap_or(i64::MAX))
+            ],
         )?;
         Ok(IssuedToken {
             token: format!("{TOKEN_PREFIX}{token_id}_{secret}"),
@@ -179,8 +209,8 @@ impl State {
         Ok(changed == 1)
     }
 
-    /// The live grant `token` presents, or `None` (malformed, unknown, revoked or wrong secret:
-    /// the caller cannot tell which).
+    /// The live grant `token` presents, or `None` (malformed, unknown, revoked, expired or wrong
+    /// secret: the caller cannot tell which).
     pub fn authenticate(&self, token: &str) -> Result<Option<Grant>, StateError> {
         let Some((token_id, secret)) = parse_token(token) else {
             return Ok(None);
@@ -191,8 +221,9 @@ impl State {
             .conn
             .query_row(
                 "SELECT secret_sha256, role, subject FROM grants
-                 WHERE token_id = ?1 AND revoked_at IS NULL",
-                [token_id],
+                 WHERE token_id = ?1 AND revoked_at IS NULL
+                   AND (expires_at IS NULL OR expires_at > ?2)",
+                params![token_id, now()],
                 |r| {
                     Ok((
                         r.get::<_, Vec<u8>>(0)?,

@@ -9,7 +9,7 @@ use zkliq_circuits::commitment::{account_commitment, market_commitment};
 use zkliq_circuits::tree::{self, EmptyTree, NodeStore, TreeFormat, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market};
 
-use crate::access::ACCESS_SCHEMA;
+use crate::access::{ACCESS_SCHEMA, upgrade_grants};
 use crate::error::StateError;
 use crate::transitions::{TRANSITIONS_SCHEMA, TransitionKind, record};
 
@@ -98,6 +98,7 @@ impl State {
             tx.execute_batch(SCHEMA)?;
             tx.execute_batch(TRANSITIONS_SCHEMA)?;
             tx.execute_batch(ACCESS_SCHEMA)?;
+            upgrade_grants(&tx)?;
             let market_json = serde_json::to_string(market).expect("a market serialises");
             let depth = tree.depth().to_string();
             for (key, value) in [
@@ -169,6 +170,7 @@ impl State {
         conn.execute_batch(TRANSITIONS_SCHEMA)?;
         // ... and the tables of the service's grants and published price rounds.
         conn.execute_batch(ACCESS_SCHEMA)?;
+        upgrade_grants(&conn)?;
         Ok(State::bind(conn, market, tree))
     }
 

@@ -109,3 +109,38 @@ fn price_rounds_go_up() {
         "refusals change nothing"
     );
 }
+
+#[test]
+fn tokens_expire_and_old_grants_tables_gain_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut s = state(dir.path());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let role = Role::Owner("alice".into());
+    let expired = s.grant_until(&role, Some(now - 1)).unwrap();
+    let live = s.grant_until(&role, Some(now + 3600)).unwrap();
+    let expired_before = expired.clone();
+    let forever = s.grant(&role).unwrap();
+    assert_eq!(s.authenticate(&expired.token).unwrap(), None, "expired");
+    assert!(s.authenticate(&live.token).unwrap().is_some());
+    assert!(s.authenticate(&forever.token).unwrap().is_some());
+    drop(s);
+
+    // A database from before tokens could expire: its grants table has no expires_at. Opened,
+    // it gains the column; its grants stay live.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("ALTER TABLE grants DROP COLUMN expires_at")
+        .unwrap();
+    drop(conn);
+    let mut s = State::open(&path).unwrap();
+    assert!(s.authenticate(&forever.token).unwrap().is_some());
+    assert!(
+        s.authenticate(&expired_before.token).unwrap().is_some(),
+        "without the column a grant never expired, and stays so"
+    );
+    let expired = s.grant_until(&role, Some(now - 1)).unwrap();
+    assert_eq!(s.authenticate(&expired.token).unwrap(), None);
+}

@@ -132,8 +132,9 @@ pub fn run(command: StateCommand) -> Result<(), Failure> {
             liquidator,
             admin,
             revoke,
+            expires_in,
             json,
-        } => grant(&state, owner, liquidator, admin, revoke, json),
+        } => grant(&state, owner, liquidator, admin, revoke, expires_in, json),
         StateCommand::Liquidate(args) => super::liquidate::run_liquidate(args),
         StateCommand::Log { state, json } => super::liquidate::run_log(&state, json),
         StateCommand::Prove {
@@ -155,8 +156,14 @@ fn grant(
     liquidator: Option<String>,
     admin: bool,
     revoke: Option<String>,
+    expires_in: Option<String>,
     json: bool,
 ) -> Result<(), Failure> {
+    let expires_at = expires_in
+        .as_deref()
+        .map(expiry)
+        .transpose()
+        .map_err(|e| bad_input(anyhow!("--expires-in: {e}")))?;
     let mut s = open(state)?;
     if let Some(token_id) = revoke {
         if !s.revoke(&token_id).map_err(|e| state_failure(state, e))? {
@@ -184,7 +191,9 @@ fn grant(
             )));
         }
     };
-    let issued = s.grant(&role).map_err(|e| state_failure(state, e))?;
+    let issued = s
+        .grant_until(&role, expires_at)
+        .map_err(|e| state_failure(state, e))?;
     if json {
         say!(
             "{:#}",
@@ -193,6 +202,7 @@ fn grant(
                 "token": issued.token,
                 "role": role.kind(),
                 "subject": role.subject(),
+                "expires_at": expires_at,
             })
         );
     } else {
@@ -205,6 +215,23 @@ fn grant(
         );
     }
     Ok(())
+}
+
+/// The longest a token may be granted for.
+const MAX_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(10 * 365 * 86_400);
+
+/// When a token granted now for `duration` (`90d`, `12h`, ...) expires, in Unix seconds: at
+/// least one second, at most [`MAX_TOKEN_LIFETIME`].
+pub(crate) fn expiry(duration: &str) -> Result<u64, String> {
+    let d = humantime::parse_duration(duration.trim())
+        .map_err(|e| format!("{duration:?} is not a duration like 90d, 12h or 30m: {e}"))?;
+    if d < std::time::Duration::from_secs(1) || d > MAX_TOKEN_LIFETIME {
+        return Err(format!("{duration:?} must be between 1s and 10 years"));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |n| n.as_secs());
+    Ok(now + d.as_secs())
 }
 
 fn import(state: &Path, file: &Path) -> Result<(), Failure> {

@@ -783,6 +783,8 @@ pub async fn publish(
 pub struct GrantBody {
     owner: Option<String>,
     liquidator: Option<String>,
+    /// How long the token works (`90d`, `12h`, ...); default until revoked.
+    expires_in: Option<String>,
 }
 
 /// `POST /v1/admin/grants` (admin): registers an owner or a liquidator; the token is in this
@@ -805,10 +807,19 @@ pub async fn grant(
             ));
         }
     };
+    let expires_at = body
+        .expires_in
+        .as_deref()
+        .map(state_cmd::expiry)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("expires_in: {e}")))?;
     let a = app.clone();
     let (kind, subject) = (role.kind(), role.subject());
     let issued = app
-        .db(move |s| s.grant(&role).map_err(|e| a.state_error(e)))
+        .db(move |s| {
+            s.grant_until(&role, expires_at)
+                .map_err(|e| a.state_error(e))
+        })
         .await?;
     // The token id only: the role names an account.
     tracing::info!(token_id = %issued.token_id, "granted a token");
@@ -819,6 +830,7 @@ pub async fn grant(
             "token": issued.token,
             "role": kind,
             "subject": subject,
+            "expires_at": expires_at,
         })),
     )
         .into_response())
