@@ -92,7 +92,7 @@ def main():
                 "pieces": summary["pieces"], "positions": summary["positions"], "k": summary["k"], "jobs": int(jobs),
                 "seconds": round(seconds, 1), "prove_seconds": round(summary["seconds"]["prove"], 1),
                 "ms_per_account": round(seconds * 1e3 / summary["accounts"], 1),
-                "prove_ms_per_account": round(summary["ms_per_account"], 1), "peak_mib": round(rss),
+                "prove_ms_per_account": summary["ms_per_account"] and round(summary["ms_per_account"], 1), "peak_mib": round(rss),
             }
             if args.shard:
                 line.update({"shard": args.shard, "proved": summary["proved"]})

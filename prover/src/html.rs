@@ -22,6 +22,9 @@ pub struct Page<'a> {
     pub report: &'a ReportFile,
     /// Every liquidatable leaf, increasing.
     pub liquidatable: &'a [u64],
+    /// A stress report's `--shock` (the round's prices shocked so): the page says the prices
+    /// are hypothetical.
+    pub shock: Option<&'a str>,
 }
 
 /// Buckets in display order: `(label, from_bps, to_bps, accounts)`.
@@ -77,6 +80,18 @@ fn chart(rows: &[(String, String, u64)]) -> Markup {
 pub fn render(page: &Page<'_>) -> String {
     let r = page.report;
     let rows = buckets(r);
+    let heading = match page.shock {
+        Some(shock) => format!(
+            "Stress report: {}, round {} shocked ({shock})",
+            page.market.name(),
+            page.prices.round()
+        ),
+        None => format!(
+            "Round report: {}, round {}",
+            page.market.name(),
+            page.prices.round()
+        ),
+    };
     let style = "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:52em;color:#1b1f23}\
         table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}\
         th:first-child,td:first-child{text-align:left}code{font-size:.85em;word-break:break-all}\
@@ -87,11 +102,18 @@ pub fn render(page: &Page<'_>) -> String {
             head {
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-                title { "Round report: " (page.market.name()) ", round " (page.prices.round()) }
+                title { (heading) }
                 style { (PreEscaped(style)) }
             }
             body {
-                h1 { "Round report: " (page.market.name()) ", round " (page.prices.round()) }
+                h1 { (heading) }
+                @if let Some(shock) = page.shock {
+                    p.note data-figure="shock" {
+                        "A stress report: the prices are hypothetical, round " (page.prices.round())
+                        "'s with " code { (shock) } " applied (shocked-prices.json in this directory). "
+                        "The figures below are what the book would look like at those prices, not at the published round."
+                    }
+                }
                 p {
                     "A chain of " strong data-figure="pieces" { (r.pieces) } " zero-knowledge proofs (pieces of "
                     (r.positions) " leaves) covers every leaf of the state tree with root "

@@ -147,6 +147,12 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
     assert!(pieces >= 8, "{summary}");
     assert_eq!(summary["jobs"], Value::from(2));
     assert_eq!(summary["proved"], Value::from(pieces));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("<title>Round report: "), "{page}");
+    assert!(
+        !page.contains("hypothetical"),
+        "not a stress report: {page}"
+    );
 
     // The verified figures are the reference's, computed from the JSON Lines in the clear.
     let v = verify(&out, &fx(CALM), &root);
@@ -428,6 +434,21 @@ fn four_shards_with_gnu_parallel_make_the_unsharded_report() {
     let secret = tmp.path().join("secret.json");
     let r = run(&["report", "secret", "--out", &secret.display().to_string()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // An existing secret is kept unless --force says otherwise, as the message says.
+    let first = std::fs::read(&secret).unwrap();
+    let r = run(&["report", "secret", "--out", &secret.display().to_string()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&secret).unwrap(), first);
+    let r = run(&[
+        "report",
+        "secret",
+        "--out",
+        &secret.display().to_string(),
+        "--force",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_ne!(std::fs::read(&secret).unwrap(), first, "a new seed");
     let whole = tmp.path().join("whole");
     let secret_arg = secret.display().to_string();
     let r = report(
@@ -610,6 +631,14 @@ fn a_stress_report_is_one_flag() {
     );
     // Not a report about the unshocked round.
     assert_eq!(verify(&out, &fx(CALM), &root).code, 1);
+    // Its page says the prices are hypothetical; an unshocked report's page does not.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("<title>Stress report: aave-v3-like-4, round ")
+            && page.contains("shocked (WETH=-30%,WBTC=-12.5%)</title>"),
+        "{page}"
+    );
+    assert!(page.contains("the prices are hypothetical"), "{page}");
 
     for (shock, expected) in [
         ("DOGE=-30%", "DOGE is not an asset"),

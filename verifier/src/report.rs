@@ -512,7 +512,7 @@ impl Verifier {
             return Err(report_error(
                 None,
                 format!(
-                    "the report has {} pieces, but {} piece files were given",
+                    "the report has {} piece(s), but {} piece file(s) were given (a shard's directory holds only its own: join the shards with `zkliq report merge`)",
                     report.pieces,
                     pieces.len()
                 ),

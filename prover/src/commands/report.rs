@@ -110,7 +110,7 @@ fn blind(seed: Fp, i: u64) -> Fp {
 pub fn run(args: ReportArgs) -> Result<(), Failure> {
     match args.command {
         Some(ReportCommand::Merge { dirs, out, force }) => return merge(&dirs, &out, force),
-        Some(ReportCommand::Secret { out }) => return new_secret(&out).map(|_| ()),
+        Some(ReportCommand::Secret { out, force }) => return new_secret(&out, force).map(|_| ()),
         None => {}
     }
     let (Some(state_path), Some(prices_path), Some(out)) =
@@ -212,7 +212,7 @@ fn prove_report(
         }
         // A new seed can never continue what the directory holds: refuse before writing it.
         None if leftover && !args.force => return Err(refuse()),
-        None => new_secret(&secret_path)?,
+        None => new_secret(&secret_path, false)?,
     };
     let context = RunContext {
         format: CONTEXT_FORMAT.to_owned(),
@@ -386,6 +386,7 @@ fn prove_report(
         commitments: (state.market_commitment(), prices_commitment),
         report: &report,
         liquidatable: &liquidatable,
+        shock: args.shock.as_deref(),
     });
     files::write_atomically(
         &out.join("report.html"),
@@ -416,7 +417,9 @@ fn prove_report(
             "accounts": book.accounts,
             "liquidatable": book.liquidatable,
             "seconds": {"prove": prove_seconds, "total": seconds},
-            "ms_per_account": if book.accounts > 0 { prove_seconds * 1e3 / book.accounts as f64 } else { 0.0 },
+            // Only for a run that proved the whole book now (no shard, nothing kept).
+            "ms_per_account": (args.shard.is_none() && kept == 0 && book.accounts > 0)
+                .then(|| prove_seconds * 1e3 / book.accounts as f64),
         })
     );
     Ok(())
@@ -534,7 +537,7 @@ fn read_secret(path: &Path) -> Result<Option<Fp>, Failure> {
 }
 
 /// Creates a secret file with a fresh random seed (mode 0600; never over an existing file).
-fn new_secret(path: &Path) -> Result<Fp, Failure> {
+fn new_secret(path: &Path, force: bool) -> Result<Fp, Failure> {
     let seed = Account::random_salt().map_err(internal)?;
     let text = serde_json::to_string_pretty(&Secret {
         format: SECRET_FORMAT.to_owned(),
@@ -543,7 +546,7 @@ fn new_secret(path: &Path) -> Result<Fp, Failure> {
     .expect("strings")
         + "\n";
     files::check_directory(path)?;
-    files::write_atomically(path, &text, &[], false, Visibility::Private)?;
+    files::write_atomically(path, &text, &[], force, Visibility::Private)?;
     Ok(seed)
 }
 
