@@ -533,6 +533,24 @@ fn four_shards_with_gnu_parallel_make_the_unsharded_report() {
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("shard 2/4 is missing"), "{}", r.stderr);
+    // A shard directory that does not exist is a usage error, and so is verifying one.
+    let nowhere = tmp.path().join("nowhere").display().to_string();
+    let r = run(&[
+        "report",
+        "merge",
+        &dirs[0],
+        &nowhere,
+        "--out",
+        &tmp.path().join("m4").display().to_string(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nowhere: not a directory"),
+        "{}",
+        r.stderr
+    );
+    let v = verify(&tmp.path().join("nowhere"), &fx(CALM), &root);
+    assert_eq!(v.code, 2, "{}", v.stderr);
     // A shard of a report with another secret.
     let other_secret = tmp.path().join("other-secret.json");
     assert_eq!(

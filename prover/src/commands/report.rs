@@ -587,6 +587,12 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
     let mut seen_shards = std::collections::BTreeSet::new();
     let mut pieces: std::collections::BTreeMap<u64, PathBuf> = std::collections::BTreeMap::new();
     for dir in dirs {
+        if !dir.is_dir() {
+            return Err(bad_input(anyhow!(
+                "{}: not a directory (give each shard's --out directory)",
+                dir.display()
+            )));
+        }
         let report_path = dir.join("report.json");
         let bytes = std::fs::read(&report_path).map_err(|_| {
             rejected(anyhow!(

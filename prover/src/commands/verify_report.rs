@@ -29,6 +29,12 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
         }
         failure
     };
+    if !args.dir.is_dir() {
+        return Err(fail(bad_input(anyhow!(
+            "{}: not a directory (give the report's directory)",
+            args.dir.display()
+        ))));
+    }
     let report_path = args.dir.join("report.json");
     if !report_path.is_file() {
         return Err(fail(rejected(anyhow!(
