@@ -145,17 +145,30 @@ impl<F: ff::Field, CS: Assignment<F>> Assignment<F> for Recorder<'_, CS> {
 }
 
 fn main() {
-    // `rows` (the liquidation circuit) or `rows report HEIGHT` (a 4-asset report piece).
+    // `rows` (the liquidation circuit) or `rows report HEIGHT [v1]` (a 4-asset report piece, in
+    // layout 2 or 1).
     let args: Vec<String> = std::env::args().collect();
     let (name, k, total_rows) = match args.get(1).map(String::as_str) {
         Some("report") => {
+            use zkliq_circuits::report::{ReportCircuitV1, ReportCircuitV2, ReportLayout};
             let height = args.get(2).and_then(|h| h.parse().ok()).unwrap_or(7);
-            let w = zkliq_benches::four_asset_report(height);
-            let prover = MockProver::run(
-                w.shape.k(),
-                &Recorded(zkliq_circuits::report::ReportCircuit::new(w.clone())),
-                vec![w.public_inputs()],
-            )
+            let mut w = zkliq_benches::four_asset_report(height);
+            let k = w.shape.k();
+            let prover = if args.get(3).map(String::as_str) == Some("v1") {
+                w.shape = w.shape.with_layout(ReportLayout::V1);
+                let k = w.shape.k();
+                MockProver::run(
+                    k,
+                    &Recorded(ReportCircuitV1::new(w.clone())),
+                    vec![w.public_inputs()],
+                )
+            } else {
+                MockProver::run(
+                    k,
+                    &Recorded(ReportCircuitV2::new(w.clone())),
+                    vec![w.public_inputs()],
+                )
+            }
             .expect("synthesis");
             assert_eq!(prover.verify(), Ok(()));
             (w.shape.to_string(), w.shape.k(), w.shape.rows())
@@ -177,7 +190,8 @@ fn main() {
             (w.shape.to_string(), w.shape.k(), w.shape.rows())
         }
     };
-    // Advice columns in creation order: a0..a3, a4 (range checks), then the lane b0..b3.
+    // Advice columns in creation order: a0..a3, a4 (range checks), then the lane b0..b3, then
+    // the report's second lookup column a5.
     let rows = ROWS.with(|r| r.borrow().clone());
     let index = |debug: &str| -> usize {
         let digits: String = debug
@@ -192,45 +206,46 @@ fn main() {
     let side = |column: usize| match column {
         0..=3 => 0,
         4 => 1,
-        _ => 2,
+        5..=8 => 2,
+        _ => 3,
     };
-    let mut by_kind: BTreeMap<String, [BTreeSet<usize>; 3]> = BTreeMap::new();
-    let mut all: [BTreeSet<usize>; 3] = Default::default();
+    let mut by_kind: BTreeMap<String, [BTreeSet<usize>; 4]> = BTreeMap::new();
+    let mut all: [BTreeSet<usize>; 4] = Default::default();
     for ((kind, column), set) in rows {
         let side = side(index(&column));
         by_kind.entry(kind).or_default()[side].extend(set.iter().copied());
         all[side].extend(set);
     }
     println!("{name} (k = {k}, {total_rows} rows)");
-    println!("| regions | rows on a0..a3 | rows on a4 | rows on b0..b3 |");
-    println!("|---|---|---|---|");
-    let mut sorted: Vec<_> = by_kind
+    println!("| regions | rows on a0..a3 | rows on a4 | rows on b0..b3 | rows on a5 |");
+    println!("|---|---|---|---|---|");
+    let mut sorted: Vec<(String, [usize; 4])> = by_kind
         .into_iter()
-        .map(|(k, [a, b, c])| (k, a.len(), b.len(), c.len()))
+        .map(|(k, sets)| (k, sets.map(|s| s.len())))
         .collect();
-    sorted.sort_by_key(|(_, a, b, c)| std::cmp::Reverse(*a.max(b).max(c)));
-    for (kind, chips, range, lane) in sorted.iter().take(
-        std::env::var("ROWS_TOP")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(12),
-    ) {
-        println!("| {kind} | {chips} | {range} | {lane} |");
+    sorted.sort_by_key(|(_, n)| std::cmp::Reverse(n.iter().copied().max()));
+    let top = std::env::var("ROWS_TOP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    for (kind, [chips, range, lane, range2]) in sorted.iter().take(top) {
+        println!("| {kind} | {chips} | {range} | {lane} | {range2} |");
     }
-    let rest: [usize; 3] = sorted.iter().skip(12).fold([0; 3], |acc, (_, a, b, c)| {
-        [acc[0] + a, acc[1] + b, acc[2] + c]
-    });
+    let rest = sorted
+        .iter()
+        .skip(top)
+        .fold([0; 4], |acc, (_, n)| std::array::from_fn(|i| acc[i] + n[i]));
     println!(
-        "| {} other kinds (rule equations, selection, updates, small range checks) | {} | {} | {} |",
-        sorted.len().saturating_sub(12),
+        "| {} other kinds (rule equations, selection, updates, small range checks) | {} | {} | {} | {} |",
+        sorted.len().saturating_sub(top),
         rest[0],
         rest[1],
-        rest[2]
+        rest[2],
+        rest[3]
     );
+    let used = all.map(|s| s.len());
     println!(
-        "| rows used | {} | {} | {} |",
-        all[0].len(),
-        all[1].len(),
-        all[2].len()
+        "| rows used | {} | {} | {} | {} |",
+        used[0], used[1], used[2], used[3]
     );
 }

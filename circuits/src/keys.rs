@@ -22,7 +22,7 @@ use crate::batch::{BatchCircuit, BatchShape};
 use crate::field::Fp;
 use crate::health::circuit::HealthCircuit;
 use crate::liquidation::{LiquidationCircuit, LiquidationShape};
-use crate::report::{ReportCircuit, ReportInstance, ReportShape};
+use crate::report::{ReportCircuitV1, ReportCircuitV2, ReportInstance, ReportLayout, ReportShape};
 use crate::shape::Shape;
 
 /// The curve proofs are made over (its scalar field is [`crate::Fp`]).
@@ -145,7 +145,7 @@ pub enum CircuitShape {
     Batch(BatchShape),
     /// [`LiquidationCircuit`] of a liquidation shape.
     Liquidation(LiquidationShape),
-    /// [`ReportCircuit`] of a report-piece shape.
+    /// [`crate::report::ReportCircuit`] of a report-piece shape (in its layout).
     Report(ReportShape),
 }
 
@@ -361,7 +361,10 @@ impl VerifierKey {
             s @ CircuitShape::Health(h) => keygen(params, s, &HealthCircuit::keygen(h)),
             s @ CircuitShape::Batch(b) => keygen(params, s, &BatchCircuit::keygen(b)),
             s @ CircuitShape::Liquidation(l) => keygen(params, s, &LiquidationCircuit::keygen(l)),
-            s @ CircuitShape::Report(r) => keygen(params, s, &ReportCircuit::keygen(r)),
+            s @ CircuitShape::Report(r) => match r.layout {
+                ReportLayout::V1 => keygen(params, s, &ReportCircuitV1::keygen(r)),
+                ReportLayout::V2 => keygen(params, s, &ReportCircuitV2::keygen(r)),
+            },
         }
     }
 
@@ -408,9 +411,14 @@ impl ProverKey {
             CircuitShape::Liquidation(l) => {
                 keygen_pk(params, verifier.vk.clone(), &LiquidationCircuit::keygen(l))
             }
-            CircuitShape::Report(r) => {
-                keygen_pk(params, verifier.vk.clone(), &ReportCircuit::keygen(r))
-            }
+            CircuitShape::Report(r) => match r.layout {
+                ReportLayout::V1 => {
+                    keygen_pk(params, verifier.vk.clone(), &ReportCircuitV1::keygen(r))
+                }
+                ReportLayout::V2 => {
+                    keygen_pk(params, verifier.vk.clone(), &ReportCircuitV2::keygen(r))
+                }
+            },
         }
         .map_err(|cause| KeyError::Keygen { shape, cause })?;
         Ok(ProverKey { verifier, pk })
@@ -466,11 +474,16 @@ pub fn fingerprint(vk: &VerifyingKey<Curve>, shape: CircuitShape) -> Fingerprint
         CircuitShape::Report(r) => (
             REPORT_STATEMENT_VERSION,
             format!(
-                "report piece of {} positions, {} edges, tree format 2 of depth {}, shape {}",
+                "report piece of {} positions, {} edges, tree format 2 of depth {}, shape {}{}",
                 r.positions(),
                 r.edges,
                 r.batch.tree.depth(),
-                r.batch.assets.assets()
+                r.batch.assets.assets(),
+                // Layout 1 keeps the header (and so the fingerprint) it was released with.
+                match r.layout {
+                    ReportLayout::V1 => String::new(),
+                    layout => format!(", layout {}", layout.number()),
+                }
             ),
         ),
     };

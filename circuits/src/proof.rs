@@ -20,7 +20,7 @@ use crate::health::witness::HealthWitness;
 use crate::inputs::{Account, Market, PriceRound};
 use crate::keys::{CircuitShape, Curve, ProverKey, VerifierKey};
 use crate::liquidation::{LiquidationCircuit, LiquidationWitness};
-use crate::report::{ReportCircuit, ReportWitness};
+use crate::report::{ReportCircuitV1, ReportCircuitV2, ReportLayout, ReportWitness};
 
 /// Why a proof could not be created.
 #[derive(Debug, Error)]
@@ -186,7 +186,10 @@ pub fn prove_report_witness(
             market: witness.shape.into(),
         });
     }
-    create(params, key, ReportCircuit::new(witness), instance)
+    match witness.shape.layout {
+        ReportLayout::V1 => create(params, key, ReportCircuitV1::new(witness), instance),
+        ReportLayout::V2 => create(params, key, ReportCircuitV2::new(witness), instance),
+    }
 }
 
 fn create<C: Circuit<crate::Fp>>(

@@ -156,12 +156,14 @@ fn liquidation_circuits() {
     }
 }
 
-/// The report-piece circuit: a sample of all its cells, and (the new gates) a larger sample of
-/// the cells of the report's own regions: flags, buckets, edge comparisons, running sums, the
-/// books and their commitments' inputs, edges, and the rest-empty rows.
+/// The report-piece circuit in layout 2: a sample of all its cells, and (the new gates) a larger
+/// sample of the cells of the report's own regions: flags, buckets, edge comparisons, running
+/// sums, the books and their commitments' inputs, edges, the rest-empty rows, and what layout 2
+/// moved to its second lane and lookup column (account messages, the comparisons' range
+/// checks). Layout 1: a sample of all its cells.
 #[test]
 fn report_circuit() {
-    use zkliq_circuits::report::{BucketEdges, ReportCircuit};
+    use zkliq_circuits::report::{BucketEdges, ReportCircuitV1, ReportCircuitV2, ReportLayout};
     let (market, prices, mut accounts) = common::report_scene();
     accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
     let pieces = common::report_pieces(
@@ -172,7 +174,8 @@ fn report_circuit() {
         8,
     );
     let w = &pieces[0];
-    let circuit = ReportCircuit::new(w.clone());
+    assert_eq!(w.shape.layout, ReportLayout::V2);
+    let circuit = ReportCircuitV2::new(w.clone());
     let started = Instant::now();
     let result = perturb::check_regions(
         &format!("{}", w.shape),
@@ -189,6 +192,9 @@ fn report_circuit() {
             "book out",
             "edges and last",
             "constant",
+            "account",
+            "range check k",
+            "range check y",
         ],
         120,
     );
@@ -198,7 +204,18 @@ fn report_circuit() {
         result,
     );
     let w = &pieces[1];
-    let circuit = ReportCircuit::new(w.clone());
+    let circuit = ReportCircuitV2::new(w.clone());
+    let started = Instant::now();
+    let result = perturb::check(
+        &format!("{}", w.shape),
+        w.shape.k(),
+        &circuit,
+        &w.public_inputs(),
+        40,
+    );
+    report(&format!("{}, all regions", w.shape), started, result);
+    let w = common::in_layout(&pieces[1], ReportLayout::V1);
+    let circuit = ReportCircuitV1::new(w.clone());
     let started = Instant::now();
     let result = perturb::check(
         &format!("{}", w.shape),

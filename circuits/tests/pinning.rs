@@ -274,18 +274,25 @@ fn liquidation_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
     }
 }
 
-/// Report pieces (depth 32, the default five edges): the smallest `k`, and a description pinned
-/// in `fixtures/keys/report-<assets>x<positions>.txt`.
+/// Report pieces (depth 32, the default five edges) in both layouts: the smallest `k`, and a
+/// description pinned in `fixtures/keys/report-<assets>x<positions>.txt` (layout 1, unchanged
+/// since its release) and `report-v2-<assets>x<positions>.txt` (layout 2).
 #[test]
 fn report_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
+    use zkliq_circuits::report::ReportLayout;
+    pin_report_layout::<1>(ReportLayout::V1, "report");
+    pin_report_layout::<2>(ReportLayout::V2, "report-v2");
+}
+
+fn pin_report_layout<const L: u8>(layout: zkliq_circuits::report::ReportLayout, prefix: &str) {
     use zkliq_circuits::report::{ReportCircuit, ReportShape};
     let dir = common::fixtures().join("keys");
     let regenerate = std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some();
-    let cs = constraint_system_digest::<ReportCircuit>();
+    let cs = constraint_system_digest::<ReportCircuit<L>>();
     for assets in Shape::ALL {
         for batch in BatchShape::all(assets, TreeSpec::DEFAULT).filter(|b| b.height >= 3) {
-            let shape = ReportShape::new(batch, 5).unwrap();
-            let circuit = ReportCircuit::keygen(shape);
+            let shape = ReportShape::new(batch, 5).unwrap().with_layout(layout);
+            let circuit = ReportCircuit::<L>::keygen(shape);
             let k = shape.k();
             let rows = rows_used(k, &circuit);
             assert_eq!(rows, shape.rows());
@@ -299,7 +306,7 @@ fn report_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
                 assets.assets(),
             );
             let path = dir.join(format!(
-                "report-{}x{}.txt",
+                "{prefix}-{}x{}.txt",
                 assets.assets(),
                 shape.positions()
             ));

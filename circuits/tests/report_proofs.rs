@@ -5,25 +5,33 @@ mod common;
 
 use common::{keys, report_pieces, vector};
 use ff::Field;
-use halo2_proofs::dev::MockProver;
 use proptest::prelude::*;
 use zkliq_circuits::proof::{prove_report_witness, verify_column};
 use zkliq_circuits::report::{
-    BOOK_IN_ROW, BOOK_OUT_ROW, Book, BucketEdges, ReportCircuit, ReportInstance, reference,
+    BOOK_IN_ROW, BOOK_OUT_ROW, Book, BucketEdges, ReportInstance, ReportLayout, reference,
 };
 use zkliq_circuits::{Account, Fp};
 
-/// A two-piece report as real proofs: both verify, the chain of book commitments links them,
-/// the last one opens to the reference's book, and changing any public input of either makes
-/// verification fail.
+/// A two-piece report as real proofs in both circuit layouts: both pieces verify, the chain of
+/// book commitments links them, the last one opens to the reference's book, and changing any
+/// public input of either makes verification fail.
 #[test]
 fn a_two_piece_report_verifies_and_binds_every_public_input() {
+    for layout in [ReportLayout::V1, ReportLayout::V2] {
+        two_piece_report(layout);
+    }
+}
+
+fn two_piece_report(layout: ReportLayout) {
     let (market, prices, _) = vector("aave4", "aave4-crash", "aave4-rand0");
     let accounts: Vec<Option<Account>> = (0..13)
         .map(|i| (i != 4).then(|| vector("aave4", "aave4-crash", &format!("aave4-rand{i}")).2))
         .collect();
     let edges = BucketEdges::default_edges();
-    let pieces = report_pieces(&market, &prices, &edges, &accounts, 8);
+    let pieces: Vec<_> = report_pieces(&market, &prices, &edges, &accounts, 8)
+        .iter()
+        .map(|w| common::in_layout(w, layout))
+        .collect();
     assert_eq!(pieces.len(), 2);
     let (params, key) = keys(pieces[0].shape);
     let columns: Vec<Vec<Fp>> = pieces.iter().map(|w| w.public_inputs()).collect();
@@ -114,8 +122,7 @@ proptest! {
         let edges = BucketEdges::default_edges();
         let pieces = report_pieces(&market, &prices, &edges, &accounts, 8);
         let w = &pieces[0];
-        let prover = MockProver::run(w.shape.k(), &ReportCircuit::new(w.clone()), vec![w.public_inputs()]).unwrap();
-        prop_assert_eq!(prover.verify(), Ok(()));
+        prop_assert_eq!(common::mock_report(w, w.public_inputs()), Ok(()));
         let (book, liquidatable) = reference::report(
             &market,
             &prices,
@@ -164,13 +171,7 @@ fn a_market_with_padding_slots_reports_its_book() {
     let edges = BucketEdges::default_edges();
     let pieces = report_pieces(&market, &prices, &edges, &accounts, 8);
     let w = &pieces[0];
-    let prover = MockProver::run(
-        w.shape.k(),
-        &ReportCircuit::new(w.clone()),
-        vec![w.public_inputs()],
-    )
-    .unwrap();
-    assert_eq!(prover.verify(), Ok(()));
+    assert_eq!(common::mock_report(w, w.public_inputs()), Ok(()));
     let (book, liquidatable) = reference::report(
         &market,
         &prices,

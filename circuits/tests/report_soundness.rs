@@ -6,12 +6,10 @@ mod common;
 
 use common::{assert_rejected_by, assert_rejected_only_by};
 use ff::Field;
-use halo2_proofs::dev::MockProver;
 use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::commitment::account_commitment;
 use zkliq_circuits::report::{
-    BOOK_IN_ROW, Book, BucketEdges, ReportCircuit, ReportInstance, ReportShape, ReportWitness,
-    reference,
+    BOOK_IN_ROW, Book, BucketEdges, ReportInstance, ReportShape, ReportWitness, reference,
 };
 use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
 use zkliq_circuits::{Account, Fp, Market, PriceRound};
@@ -78,12 +76,9 @@ fn honest() -> ReportWitness {
     piece(&m, &p, &a, 2, &Book::empty(4, 5), false, true)
 }
 
+/// Both layouts, which must agree; layout 2's failures.
 fn mock(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
-    let prover = MockProver::run(w.shape.k(), &ReportCircuit::new(w.clone()), vec![instance])
-        .expect("synthesis succeeds");
-    prover
-        .verify()
-        .map_err(|failures| failures.iter().map(|f| f.to_string()).collect())
+    common::mock_report(w, instance)
 }
 
 fn mock_self(w: &ReportWitness) -> Result<(), Vec<String>> {

@@ -43,7 +43,7 @@ pub const LEGACY_STATE_FORMAT: &str = "zkliq-state-proof/1";
 pub const LIQUIDATION_FORMAT: &str = "zkliq-liquidation-proof/1";
 
 /// Every format this crate reads, and what kind of proof each is.
-const KINDS: [(&str, &str); 6] = [
+const KINDS: [(&str, &str); 7] = [
     (
         FORMAT,
         "a health proof (check it with Verifier::verify_health)",
@@ -62,6 +62,10 @@ const KINDS: [(&str, &str); 6] = [
     ),
     (
         crate::report::REPORT_PIECE_FORMAT,
+        "a round-report piece (check the whole report with Verifier::verify_report)",
+    ),
+    (
+        crate::report::LEGACY_REPORT_PIECE_FORMAT,
         "a round-report piece (check the whole report with Verifier::verify_report)",
     ),
     (

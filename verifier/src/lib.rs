@@ -79,7 +79,8 @@ pub use envelope::{
 };
 pub use error::VerifyError;
 pub use report::{
-    BucketCount, REPORT_FORMAT, REPORT_PIECE_FORMAT, ReportFile, ReportPieceEnvelope, ReportVerdict,
+    BucketCount, LEGACY_REPORT_PIECE_FORMAT, REPORT_FORMAT, REPORT_PIECE_FORMAT, ReportFile,
+    ReportPieceEnvelope, ReportVerdict,
 };
 pub use verdict::{HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict};
 pub use verifier::{BatchReport, Unbound, Verifier};

@@ -6,8 +6,8 @@
 //!
 //! ```json
 //! {
-//!   "format": "zkliq-report-piece/1",
-//!   "shape": 4, "depth": 32, "positions": 128, "k": 16,
+//!   "format": "zkliq-report-piece/2",
+//!   "shape": 4, "depth": 32, "positions": 128, "k": 15,
 //!   "vk_fingerprint": "<64 hex digits>",
 //!   "public_inputs": {
 //!     "root": "0x…", "market_commitment": "0x…", "price_commitment": "0x…",
@@ -20,6 +20,9 @@
 //! ```
 //!
 //! `liquidatable` lists the leaf indices (not positions) whose flag is 1, in increasing order.
+//! The format's number is the circuit's layout ([`ReportLayout`]): pieces of format
+//! `zkliq-report-piece/1` (layout 1, written before layout 2) keep verifying, and one report may
+//! hold pieces of both, since both prove the same statement.
 //!
 //! The report file (`report.json`) opens the book chain at both ends:
 //!
@@ -43,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::field::{self, Fp};
 use zkliq_circuits::keys::{CircuitShape, Fingerprint, VerifierKey};
-use zkliq_circuits::report::{Book, BucketEdges, ReportInstance, ReportShape};
+use zkliq_circuits::report::{Book, BucketEdges, ReportInstance, ReportLayout, ReportShape};
 use zkliq_circuits::tree::TreeSpec;
 use zkliq_circuits::{Shape, bounds};
 
@@ -55,8 +58,10 @@ use crate::error::VerifyError;
 use crate::verdict::RoundInfo;
 use crate::verifier::{Verifier, check_root, check_round};
 
-/// The format of report piece files.
-pub const REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/1";
+/// The format of report piece files (circuit layout 2).
+pub const REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/2";
+/// The format of report piece files of circuit layout 1, still read and verified.
+pub const LEGACY_REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/1";
 /// The format of report files.
 pub const REPORT_FORMAT: &str = "zkliq-report/1";
 
@@ -108,12 +113,14 @@ fn bad(field: &'static str, problem: impl Into<String>) -> EnvelopeError {
     }
 }
 
-/// The report shape of `assets` slots, `positions` per piece, a tree of `depth` and `edges`.
+/// The report shape of `assets` slots, `positions` per piece, a tree of `depth` and `edges`, in
+/// `layout`.
 fn report_shape(
     assets: u64,
     depth: u64,
     positions: u64,
     edges: usize,
+    layout: ReportLayout,
 ) -> Result<ReportShape, EnvelopeError> {
     let assets = usize::try_from(assets)
         .ok()
@@ -142,12 +149,14 @@ fn report_shape(
                 format!("must be 8, 32 or 128 (below the tree's capacity), got {positions}"),
             )
         })?;
-    ReportShape::new(batch, edges).ok_or_else(|| {
-        bad(
-            "edges",
-            format!("must hold 1 to {} edges", bounds::MAX_EDGES),
-        )
-    })
+    ReportShape::new(batch, edges)
+        .map(|shape| shape.with_layout(layout))
+        .ok_or_else(|| {
+            bad(
+                "edges",
+                format!("must hold 1 to {} edges", bounds::MAX_EDGES),
+            )
+        })
 }
 
 fn edges(values: &[u64]) -> Result<BucketEdges, EnvelopeError> {
@@ -180,11 +189,19 @@ impl ReportPieceEnvelope {
 
     /// Parses a piece file. Never panics, whatever the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        expect_format(bytes, &[REPORT_PIECE_FORMAT], "a report piece")?;
+        let format = expect_format(
+            bytes,
+            &[REPORT_PIECE_FORMAT, LEGACY_REPORT_PIECE_FORMAT],
+            "a report piece",
+        )?;
+        let layout = match format.as_str() {
+            LEGACY_REPORT_PIECE_FORMAT => ReportLayout::V1,
+            _ => ReportLayout::V2,
+        };
         let raw: RawPiece = parse_json(bytes)?;
         let i = &raw.public_inputs;
         let edges = edges(&i.edges)?;
-        let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len())?;
+        let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len(), layout)?;
         let k = u32::try_from(raw.k)
             .ok()
             .filter(|k| (1..=32).contains(k))
@@ -237,7 +254,11 @@ impl ReportPieceEnvelope {
         let i = &self.instance;
         let shape = i.shape();
         let raw = RawPiece {
-            format: REPORT_PIECE_FORMAT.to_owned(),
+            format: match shape.layout {
+                ReportLayout::V1 => LEGACY_REPORT_PIECE_FORMAT,
+                ReportLayout::V2 => REPORT_PIECE_FORMAT,
+            }
+            .to_owned(),
             shape: shape.batch.assets.assets() as u64,
             depth: u64::from(shape.batch.tree.depth()),
             positions: shape.positions() as u64,

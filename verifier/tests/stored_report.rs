@@ -1,7 +1,9 @@
-//! The stored round report in `fixtures/proofs/report/` (the 40 accounts of `fixtures/state` in a
-//! depth-8 tree, crash round, pieces of 8) still verifies with its figures, and mutated piece and
-//! report files never panic the verifier and are never accepted changed. Regenerate on purpose
-//! with `ZKLIQ_REGENERATE_FIXTURES=1 cargo test --release -p zkliq-verifier --test stored_report`.
+//! The stored round reports (the 40 accounts of `fixtures/state` in a depth-8 tree, crash round,
+//! pieces of 8) in `fixtures/proofs/report/` (circuit layout 1, format `zkliq-report-piece/1`)
+//! and `fixtures/proofs/report-v2/` (layout 2) still verify with their figures, also mixed, and
+//! mutated piece and report files never panic the verifier and are never accepted changed.
+//! Regenerate on purpose with `ZKLIQ_REGENERATE_FIXTURES=1 cargo test --release -p
+//! zkliq-verifier --test stored_report`.
 
 mod common;
 
@@ -16,7 +18,7 @@ use zkliq_circuits::field::Fp;
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
 use zkliq_circuits::proof;
 use zkliq_circuits::report::{
-    Book, BucketEdges, ReportInstance, ReportShape, ReportWitness, reference,
+    Book, BucketEdges, ReportInstance, ReportLayout, ReportShape, ReportWitness, reference,
 };
 use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
 use zkliq_circuits::{Account, Market, PriceRound};
@@ -24,8 +26,13 @@ use zkliq_verifier::{ReportFile, ReportPieceEnvelope, Round, StateRoot, Verifier
 
 const DEPTH: u32 = 8;
 
-fn dir() -> PathBuf {
-    common::fixtures().join("proofs/report")
+const LAYOUTS: [ReportLayout; 2] = [ReportLayout::V1, ReportLayout::V2];
+
+fn dir(layout: ReportLayout) -> PathBuf {
+    common::fixtures().join(match layout {
+        ReportLayout::V1 => "proofs/report",
+        ReportLayout::V2 => "proofs/report-v2",
+    })
 }
 
 fn inputs() -> (Market, PriceRound, Vec<Account>) {
@@ -39,7 +46,7 @@ fn inputs() -> (Market, PriceRound, Vec<Account>) {
     (market, prices, accounts)
 }
 
-fn regenerate() {
+fn regenerate(layout: ReportLayout) {
     let (market, prices, accounts) = inputs();
     let spec = TreeSpec::v2(DEPTH).unwrap();
     let edges = BucketEdges::default_edges();
@@ -47,7 +54,8 @@ fn regenerate() {
         BatchShape::in_tree(market.shape(), 3, spec).unwrap(),
         edges.len(),
     )
-    .unwrap();
+    .unwrap()
+    .with_layout(layout);
     let empty = EmptyTree::new(market.shape(), spec);
     let mut store = MemoryStore::default();
     let leaves = accounts
@@ -62,7 +70,7 @@ fn regenerate() {
     // public fixtures). `zkliq report` derives its blinds from a random private seed.
     let blind = |i: u64| Fp::from(0x5eed_0000 + i) * Fp::from(0x9e37_79b9_7f4a_7c15);
     let mut book = Book::empty(market.shape().assets(), edges.len());
-    std::fs::create_dir_all(dir()).unwrap();
+    std::fs::create_dir_all(dir(layout)).unwrap();
     for i in 0..pieces {
         let refs: Vec<Option<&Account>> =
             (0..8).map(|j| accounts.get((8 * i + j) as usize)).collect();
@@ -88,7 +96,7 @@ fn regenerate() {
             bytes,
         );
         std::fs::write(
-            dir().join(format!("piece-{i:06}.proof.json")),
+            dir(layout).join(format!("piece-{i:06}.proof.json")),
             envelope.to_json(),
         )
         .unwrap();
@@ -102,25 +110,25 @@ fn regenerate() {
         last_blind: blind(pieces),
         book,
     };
-    std::fs::write(dir().join("report.json"), report.to_json()).unwrap();
+    std::fs::write(dir(layout).join("report.json"), report.to_json()).unwrap();
     let root = spec.publish(
         zkliq_circuits::commitment::market_commitment(&market),
         tree_root,
     );
     std::fs::write(
-        dir().join("root.txt"),
+        dir(layout).join("root.txt"),
         format!("{}\n", zkliq_circuits::field::to_hex(&root)),
     )
     .unwrap();
 }
 
-fn stored() -> (Vec<Vec<u8>>, Vec<u8>, Round, StateRoot) {
+fn stored(layout: ReportLayout) -> (Vec<Vec<u8>>, Vec<u8>, Round, StateRoot) {
     let (market, prices, _) = inputs();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir())
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir(layout))
         .unwrap_or_else(|e| {
             panic!(
                 "{}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)",
-                dir().display()
+                dir(layout).display()
             )
         })
         .map(|e| e.unwrap().path())
@@ -128,9 +136,9 @@ fn stored() -> (Vec<Vec<u8>>, Vec<u8>, Round, StateRoot) {
         .collect();
     paths.sort();
     let pieces = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    let report = std::fs::read(dir().join("report.json")).unwrap();
+    let report = std::fs::read(dir(layout).join("report.json")).unwrap();
     let root = from_hex(
-        std::fs::read_to_string(dir().join("root.txt"))
+        std::fs::read_to_string(dir(layout).join("root.txt"))
             .unwrap()
             .trim(),
     )
@@ -159,11 +167,23 @@ fn verify(
 }
 
 #[test]
-fn the_stored_report_verifies_with_the_reference_figures() {
-    if std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
-        regenerate();
+fn the_stored_reports_verify_with_the_reference_figures() {
+    for layout in LAYOUTS {
+        stored_report_verifies(layout);
     }
-    let (pieces, report, round, root) = stored();
+}
+
+fn stored_report_verifies(layout: ReportLayout) {
+    if std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
+        regenerate(layout);
+    }
+    let (pieces, report, round, root) = stored(layout);
+    let format = format!("\"format\": \"zkliq-report-piece/{}\"", layout.number());
+    assert!(
+        pieces
+            .iter()
+            .all(|p| String::from_utf8_lossy(p).contains(&format))
+    );
     let verdict = verify(&Verifier::new(), &pieces, &report, &round, root)
         .expect("the stored report verifies; if the circuit changed on purpose, regenerate with ZKLIQ_REGENERATE_FIXTURES=1");
     let (market, prices, accounts) = inputs();
@@ -187,11 +207,45 @@ fn the_stored_report_verifies_with_the_reference_figures() {
     assert!(verify(&Verifier::new(), &wrong, &report, &round, root).is_none());
 }
 
+/// Both layouts prove the same statement: a report of layout-1 and layout-2 pieces verifies,
+/// each piece under its own layout's key. A piece whose format names the other layout is refused.
+#[test]
+fn a_report_may_mix_layouts_but_a_piece_keeps_its_own() {
+    let (v1, report, round, root) = stored(ReportLayout::V1);
+    let (v2, report_v2, _, _) = stored(ReportLayout::V2);
+    assert_eq!(report, report_v2, "the same blinds and book");
+    let mixed: Vec<Vec<u8>> = v1[..2].iter().chain(&v2[2..]).cloned().collect();
+    let verdict = verify(&Verifier::new(), &mixed, &report, &round, root).expect("mixed verifies");
+    assert_eq!(verdict.pieces, 5);
+    for (pieces, from, to) in [(&v2, 2, 1), (&v1, 1, 2)] {
+        let mut relabelled = pieces.clone();
+        relabelled[3] = String::from_utf8(relabelled[3].clone())
+            .unwrap()
+            .replacen(
+                &format!("zkliq-report-piece/{from}"),
+                &format!("zkliq-report-piece/{to}"),
+                1,
+            )
+            .into_bytes();
+        assert!(ReportPieceEnvelope::from_json(&relabelled[3]).is_ok());
+        assert!(
+            verify(&Verifier::new(), &relabelled, &report, &round, root).is_none(),
+            "a layout-{from} piece labelled layout {to} was accepted"
+        );
+    }
+}
+
 /// A byte of a file changed, a piece dropped, duplicated or swapped: no panic, and nothing
 /// accepted unless the parsed files are the originals.
 #[test]
 fn mutated_reports_never_panic_and_are_never_accepted_changed() {
-    let (pieces, report, round, root) = stored();
+    for layout in LAYOUTS {
+        mutated_reports(layout);
+    }
+}
+
+fn mutated_reports(layout: ReportLayout) {
+    let (pieces, report, round, root) = stored(layout);
     let verifier = Verifier::new();
     let originals: Vec<ReportPieceEnvelope> = pieces
         .iter()

@@ -27,7 +27,7 @@ use crate::field::Fp;
 use crate::gadgets::Columns;
 use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::merkle::{MerkleChip, MerkleConfig, PathCells, PathLevel};
-use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
+use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions};
 use crate::gadgets::valuation::{
     AssetValues, ClaimMode, Input, ValuationCells, ValuationChip, ValuationConfig, VerdictValues,
 };
@@ -198,7 +198,7 @@ pub(crate) type RoundCells = (ValuationCells, AssignedCell<Fp, Fp>, AssignedCell
 
 /// Range checks of position `j`'s amount limbs and of its verdict's carry, remainder and value.
 pub(crate) fn position_checks(
-    range: &RangeCheckChip,
+    range: &impl RangeCheckInstructions,
     layouter: &mut impl Layouter<Fp>,
     j: usize,
     cells: &ValuationCells,
@@ -246,7 +246,7 @@ impl BatchCircuit {
     pub(crate) fn round(
         &self,
         layouter: &mut impl Layouter<Fp>,
-        range: &RangeCheckChip,
+        range: &impl RangeCheckInstructions,
         valuation: &ValuationChip,
         commit: &CommitChip,
     ) -> Result<RoundCells, Error> {

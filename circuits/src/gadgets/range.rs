@@ -16,6 +16,8 @@
 //! with `z_i = 2^8 · z_{i+1} + a_i` and each word `a_i = z_i - 2^8 · z_{i+1}` looked up in the
 //! table; `z_W` is constrained to the constant 0.
 
+use std::cell::Cell;
+
 use halo2_gadgets::utilities::lookup_range_check::{LookupRangeCheck, LookupRangeCheckConfig};
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, TableColumn};
@@ -112,5 +114,72 @@ impl RangeCheckChip {
             )?;
         }
         Ok(())
+    }
+}
+
+/// Range checks of cells, by one lookup column or spread over several.
+pub trait RangeCheckInstructions {
+    /// Constrains `cell` to `0..2^bits` (`bits <= 248`) in a region named after `name`.
+    fn check(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        cell: &AssignedCell<Fp, Fp>,
+        bits: usize,
+    ) -> Result<(), Error>;
+}
+
+impl RangeCheckInstructions for RangeCheckChip {
+    fn check(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        cell: &AssignedCell<Fp, Fp>,
+        bits: usize,
+    ) -> Result<(), Error> {
+        RangeCheckChip::check(self, layouter, name, cell, bits)
+    }
+}
+
+/// Range-check chips on one or more lookup columns against one table. Each check goes to the
+/// column with the fewest rows so far (the first on a tie), so the V1 floor planner lays the
+/// columns' regions side by side: two columns take about half the rows of one. The choice
+/// depends only on the sequence of widths checked, so key generation and proving lay out the
+/// same circuit; with one column it is that column's chip.
+#[derive(Debug)]
+pub struct RangeCheckColumns {
+    chips: Vec<(RangeCheckChip, Cell<usize>)>,
+}
+
+impl RangeCheckColumns {
+    /// Spreads checks over `chips` (which share one table: load it once). At least one.
+    pub fn new(chips: impl IntoIterator<Item = RangeCheckChip>) -> Self {
+        RangeCheckColumns {
+            chips: chips.into_iter().map(|c| (c, Cell::new(0))).collect(),
+        }
+    }
+}
+
+impl RangeCheckInstructions for RangeCheckColumns {
+    fn check(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        cell: &AssignedCell<Fp, Fp>,
+        bits: usize,
+    ) -> Result<(), Error> {
+        let (chip, used) = self
+            .chips
+            .iter()
+            .min_by_key(|(_, used)| used.get())
+            .ok_or(Error::Synthesis)?;
+        // The running sum's rows, and the two of a short check of the top bits.
+        used.set(
+            used.get()
+                + bits / LOOKUP_BITS
+                + 1
+                + 2 * usize::from(!bits.is_multiple_of(LOOKUP_BITS)),
+        );
+        chip.check(layouter, name, cell, bits)
     }
 }

@@ -8,8 +8,20 @@
 //! (public, the first pinned to 10000, each range-checked), the book in and out under their
 //! commitments, the subtree and its path to the public root, and the `rest empty` rule.
 //!
-//! Columns are those of [`crate::health::circuit`]; the report's gates ([`crate::gadgets::book`])
-//! share `a0..a4`.
+//! Columns: those of [`crate::health::circuit`] (`a0..a4`); the report's gates
+//! ([`crate::gadgets::book`]) share `a0..a4`. Layout 2 ([`ReportLayout::V2`]) adds a second
+//! Poseidon lane `b0..b3` ([`crate::gadgets::Lane`]) for the account commitments and a second
+//! lookup column `a5` ([`RangeCheckColumns`]: each range check goes to the emptier of `a4` and
+//! `a5`); the V1 floor planner lays their regions beside those on `a0..a4`:
+//!
+//! | columns | layout 1 | layout 2 |
+//! |---|---|---|
+//! | `a0..a3` | everything but range checks | the same, but the account commitments |
+//! | `a4` | every range check | about half of them |
+//! | `b0..b3` | | the account commitments (message and Poseidon) |
+//! | `a5` | | the other half |
+//!
+//! The gates, their wiring to one another and the public inputs are the same in both layouts.
 
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value, floor_planner};
 use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
@@ -18,18 +30,20 @@ use super::instance::{
     BOOK_IN_ROW, BOOK_OUT_ROW, EDGES_START_ROW, LAST_ROW, MARKET_COMMITMENT_ROW,
     PRICE_COMMITMENT_ROW, ROOT_ROW, SUBTREE_INDEX_ROW,
 };
-use super::{ReportInstance, ReportShape, ReportWitness};
+use super::{ReportInstance, ReportLayout, ReportShape, ReportWitness};
 use crate::batch::BatchCircuit;
 use crate::batch::circuit::position_checks;
 use crate::bounds::{BUCKET_CARRY_BITS, BUCKET_VERDICT_BITS, EDGE_BITS, RATIO_BPS, REMAINDER_BITS};
 use crate::commitment::TAG_BOOK;
 use crate::field::Fp;
-use crate::gadgets::Columns;
 use crate::gadgets::book::{BookChip, BookConfig, BucketValues, CompareValues, Side};
 use crate::gadgets::commit::{CommitChip, CommitConfig};
 use crate::gadgets::merkle::{MerkleChip, MerkleConfig};
-use crate::gadgets::range::{RangeCheckChip, RangeCheckConfig};
+use crate::gadgets::range::{
+    RangeCheckChip, RangeCheckColumns, RangeCheckConfig, RangeCheckInstructions,
+};
 use crate::gadgets::valuation::{ClaimMode, Input, ValuationChip, ValuationConfig};
+use crate::gadgets::{Columns, Lane};
 use crate::tree::{EmptyTree, empty_leaf};
 
 type Cell = AssignedCell<Fp, Fp>;
@@ -43,18 +57,36 @@ pub struct ReportConfig {
     commit: CommitConfig,
     merkle: MerkleConfig,
     book: BookConfig,
+    /// Layout 2 only.
+    lanes: Option<LanesConfig>,
 }
 
-/// The report-piece circuit of one shape. Without a witness (key generation) every private
-/// value is [`Value::unknown`].
+/// Layout 2's second Poseidon lane and second lookup column.
 #[derive(Clone, Debug)]
-pub struct ReportCircuit {
+pub struct LanesConfig {
+    /// Slot packing and Poseidon on `b0..b3`: the account commitments.
+    commit: CommitConfig,
+    /// Range checks on `a5` (the same table): the edge comparisons' `k`, `r` and `y`.
+    range: RangeCheckConfig,
+}
+
+/// The report-piece circuit of one shape in layout `L` (1 or 2: [`ReportCircuitV1`],
+/// [`ReportCircuitV2`]; the layout is a type parameter because halo2 configures a circuit's
+/// columns without its shape). Without a witness (key generation) every private value is
+/// [`Value::unknown`]. A shape of the other layout fails synthesis.
+#[derive(Clone, Debug)]
+pub struct ReportCircuit<const L: u8> {
     shape: ReportShape,
     witness: Value<ReportWitness>,
     batch: BatchCircuit,
 }
 
-impl ReportCircuit {
+/// The report-piece circuit in layout 1 (pieces of format `zkliq-report-piece/1`).
+pub type ReportCircuitV1 = ReportCircuit<1>;
+/// The report-piece circuit in layout 2 (pieces of format `zkliq-report-piece/2`).
+pub type ReportCircuitV2 = ReportCircuit<2>;
+
+impl<const L: u8> ReportCircuit<L> {
     /// A circuit that proves the piece for `witness`.
     pub fn new(witness: ReportWitness) -> Self {
         ReportCircuit {
@@ -101,7 +133,7 @@ impl ReportCircuit {
     }
 }
 
-impl Circuit<Fp> for ReportCircuit {
+impl<const L: u8> Circuit<Fp> for ReportCircuit<L> {
     type Config = ReportConfig;
     type FloorPlanner = floor_planner::V1;
 
@@ -119,6 +151,15 @@ impl Circuit<Fp> for ReportCircuit {
             commit: CommitChip::configure(meta, [a0, a1, a2, a3], c.poseidon),
             merkle: MerkleChip::configure(meta, [a0, a1, a2, a3]),
             book: BookChip::configure(meta, c.advice),
+            lanes: (L == ReportLayout::V2.number()).then(|| {
+                let lane = Lane::configure(meta);
+                let a5 = meta.advice_column();
+                meta.enable_equality(a5);
+                LanesConfig {
+                    commit: CommitChip::configure(meta, lane.cols, lane.poseidon),
+                    range: RangeCheckChip::configure(meta, a5, c.table),
+                }
+            }),
         }
     }
 
@@ -128,12 +169,23 @@ impl Circuit<Fp> for ReportCircuit {
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
         let shape = self.shape;
+        if shape.layout.number() != L || config.lanes.is_some() != (L == 2) {
+            return Err(Error::Synthesis);
+        }
         let (m, n) = (shape.edges, shape.batch.assets.assets());
-        let range = RangeCheckChip::construct(config.range);
-        range.load_table(&mut layouter)?;
+        let table = RangeCheckChip::construct(config.range.clone());
+        table.load_table(&mut layouter)?;
         let valuation = ValuationChip::construct(config.valuation);
         let commit = CommitChip::construct(config.commit);
         let book = BookChip::construct(config.book);
+        // Where the account commitments and the range checks go.
+        let (leaf_commit, range) = match config.lanes {
+            Some(lanes) => (
+                CommitChip::construct(lanes.commit),
+                RangeCheckColumns::new([table, RangeCheckChip::construct(lanes.range)]),
+            ),
+            None => (commit.clone(), RangeCheckColumns::new([table])),
+        };
 
         let (first, market, prices) =
             self.batch
@@ -186,7 +238,7 @@ impl Circuit<Fp> for ReportCircuit {
                     .valuation(&valuation, &mut layouter, j, Some(&first))?
             };
             position_checks(&range, &mut layouter, j, &cells)?;
-            let leaf = self.batch.leaf(&commit, &mut layouter, j, &cells)?;
+            let leaf = self.batch.leaf(&leaf_commit, &mut layouter, j, &cells)?;
             let pos =
                 |f: fn(&super::PositionWitness) -> Fp| self.value(move |w| f(&w.positions[j]));
             let occupied = book.nonzero(

@@ -19,7 +19,8 @@
 //! also proves (public flag `last`) that every subtree to its right is empty, so the pieces
 //! `0..=L` with a chain of commitments cover the whole tree exactly once.
 //!
-//! The plain-integer statement is [`mod@reference`]; the circuit is [`ReportCircuit`].
+//! The plain-integer statement is [`mod@reference`]; the circuit is [`ReportCircuit`], in two
+//! layouts ([`ReportLayout`]) that prove the same statement.
 
 mod book;
 mod circuit;
@@ -29,10 +30,10 @@ mod shape;
 mod witness;
 
 pub use book::{Book, commit_fields};
-pub use circuit::ReportCircuit;
+pub use circuit::{ReportCircuit, ReportCircuitV1, ReportCircuitV2};
 pub use instance::{
     BOOK_IN_ROW, BOOK_OUT_ROW, BucketEdges, EDGES_START_ROW, LAST_ROW, MARKET_COMMITMENT_ROW,
     PRICE_COMMITMENT_ROW, ROOT_ROW, ReportInstance, ReportInstanceError, SUBTREE_INDEX_ROW,
 };
-pub use shape::ReportShape;
+pub use shape::{ReportLayout, ReportShape};
 pub use witness::{ComparisonWitness, PositionWitness, ReportWitness};

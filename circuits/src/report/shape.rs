@@ -1,4 +1,5 @@
-//! Report piece shapes: a batch shape (assets, subtree height, tree) and a number of edges.
+//! Report piece shapes: a batch shape (assets, subtree height, tree), a number of edges and a
+//! circuit layout.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -7,30 +8,65 @@ use std::sync::Mutex;
 use halo2_proofs::dev::CircuitCost;
 use pasta_curves::vesta;
 
-use super::ReportCircuit;
+use super::{ReportCircuitV1, ReportCircuitV2};
 use crate::batch::BatchShape;
 use crate::bounds::MAX_EDGES;
 use crate::tree::TreeFormat;
 
+/// How a report piece's circuit lays out its regions. Both layouts prove the same statement with
+/// the same public inputs; they differ in columns, rows and so in verifying keys. Layout `n`
+/// writes piece files of format `zkliq-report-piece/n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReportLayout {
+    /// Every chip on `a0..a4` (the batch circuit's columns): the range-check column `a4` sets
+    /// the rows, about 345 per position at 4 assets.
+    V1,
+    /// The account commitments on a second Poseidon lane (`b0..b3`) and the edge comparisons'
+    /// range checks on a second lookup column (`a5`): about 210 rows per position at 4 assets,
+    /// half the `2^k` of layout 1 for the same piece. The default.
+    V2,
+}
+
+impl ReportLayout {
+    /// The layout's number, as in `zkliq-report-piece/<number>`.
+    pub const fn number(self) -> u8 {
+        match self {
+            ReportLayout::V1 => 1,
+            ReportLayout::V2 => 2,
+        }
+    }
+}
+
 /// A report piece shape: `2^height` positions of `assets`-slot accounts in a state tree, with
-/// `edges` bucket edges.
+/// `edges` bucket edges, in one circuit layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ReportShape {
     /// Assets, subtree height and tree. Only format-2 trees and heights of at least 3.
     pub batch: BatchShape,
     /// Number of bucket edges `m` (`1..=MAX_EDGES`).
     pub edges: usize,
+    /// The circuit's layout.
+    pub layout: ReportLayout,
 }
 
 impl ReportShape {
-    /// The shape, if the batch shape is a format-2 subtree of 8 or more positions and
-    /// `edges` is in `1..=MAX_EDGES`.
+    /// The shape in the current layout ([`ReportLayout::V2`]), if the batch shape is a
+    /// format-2 subtree of 8 or more positions and `edges` is in `1..=MAX_EDGES`.
     pub fn new(batch: BatchShape, edges: usize) -> Option<Self> {
         (batch.height >= 3
             && !batch.is_legacy()
             && (1..=MAX_EDGES).contains(&edges)
             && matches!(batch.tree.format(), TreeFormat::V2))
-        .then_some(ReportShape { batch, edges })
+        .then_some(ReportShape {
+            batch,
+            edges,
+            layout: ReportLayout::V2,
+        })
+    }
+
+    /// The same shape in `layout`.
+    pub const fn with_layout(self, layout: ReportLayout) -> Self {
+        ReportShape { layout, ..self }
     }
 
     /// Positions per piece.
@@ -54,18 +90,24 @@ impl ReportShape {
         static ROWS: Mutex<Option<HashMap<ReportShape, usize>>> = Mutex::new(None);
         let mut cache = ROWS.lock().unwrap_or_else(|e| e.into_inner());
         let cache = cache.get_or_insert_with(HashMap::new);
-        *cache.entry(self).or_insert_with(|| {
-            let cost = CircuitCost::<vesta::Point, _>::measure(
+        *cache.entry(self).or_insert_with(|| match self.layout {
+            ReportLayout::V1 => crate::keys::max_rows(&CircuitCost::<vesta::Point, _>::measure(
                 crate::keys::MEASURE_K,
-                &ReportCircuit::keygen(self),
-            );
-            crate::keys::max_rows(&cost)
+                &ReportCircuitV1::keygen(self),
+            )),
+            ReportLayout::V2 => crate::keys::max_rows(&CircuitCost::<vesta::Point, _>::measure(
+                crate::keys::MEASURE_K,
+                &ReportCircuitV2::keygen(self),
+            )),
         })
     }
 
     /// `log2` of the circuit's row count.
     pub fn k(self) -> u32 {
-        crate::keys::smallest_k::<ReportCircuit>(self.rows())
+        match self.layout {
+            ReportLayout::V1 => crate::keys::smallest_k::<ReportCircuitV1>(self.rows()),
+            ReportLayout::V2 => crate::keys::smallest_k::<ReportCircuitV2>(self.rows()),
+        }
     }
 }
 
@@ -80,6 +122,9 @@ impl fmt::Display for ReportShape {
         )?;
         if self.batch.tree.depth() != crate::tree::DEPTH {
             write!(f, " (depth {})", self.batch.tree.depth())?;
+        }
+        if self.layout != ReportLayout::V2 {
+            write!(f, " in layout {}", self.layout.number())?;
         }
         Ok(())
     }

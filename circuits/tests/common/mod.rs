@@ -578,8 +578,43 @@ pub mod liquidation {
     }
 }
 
-use zkliq_circuits::report::{Book, BucketEdges, ReportShape, ReportWitness};
+use zkliq_circuits::report::{
+    Book, BucketEdges, ReportCircuitV1, ReportCircuitV2, ReportLayout, ReportShape, ReportWitness,
+};
 use zkliq_circuits::tree::TreeSpec;
+
+/// `w` in `layout`: the same witness, since both layouts prove the same statement.
+pub fn in_layout(w: &ReportWitness, layout: ReportLayout) -> ReportWitness {
+    let mut w = w.clone();
+    w.shape = w.shape.with_layout(layout);
+    w
+}
+
+/// MockProver's verdict on the report circuit of `w`'s layout, with `instance`.
+pub fn mock_report_layout(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
+    let k = w.shape.k();
+    let prover = match w.shape.layout {
+        ReportLayout::V1 => MockProver::run(k, &ReportCircuitV1::new(w.clone()), vec![instance]),
+        ReportLayout::V2 => MockProver::run(k, &ReportCircuitV2::new(w.clone()), vec![instance]),
+    }
+    .expect("synthesis succeeds");
+    prover
+        .verify()
+        .map_err(|failures| failures.iter().map(|f| f.to_string()).collect())
+}
+
+/// MockProver's verdict on `w` with `instance` in both layouts, which must agree (the same
+/// statement); the failures are layout 2's.
+pub fn mock_report(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
+    let v1 = mock_report_layout(&in_layout(w, ReportLayout::V1), instance.clone());
+    let v2 = mock_report_layout(&in_layout(w, ReportLayout::V2), instance);
+    assert_eq!(
+        v1.is_ok(),
+        v2.is_ok(),
+        "the layouts disagree: layout 1 {v1:?}, layout 2 {v2:?}"
+    );
+    v2
+}
 
 /// A report over a depth-`depth` tree whose leaves `0..accounts.len()` hold `accounts` (`None`:
 /// empty), in pieces of 8 positions: the pieces' witnesses, chained (each starts from the
