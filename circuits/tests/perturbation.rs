@@ -156,11 +156,10 @@ fn liquidation_circuits() {
     }
 }
 
-/// The report-piece circuit in layout 2: a sample of all its cells, and (the new gates) a larger
-/// sample of the cells of the report's own regions: flags, buckets, edge comparisons, running
-/// sums, the books and their commitments' inputs, edges, the rest-empty rows, and what layout 2
-/// moved to its second lane and lookup column (account messages, the comparisons' range
-/// checks). Layout 1: a sample of all its cells.
+/// The report-piece circuit in layout 2: a sample of all its cells, and a larger sample of the
+/// cells of the report's own regions (flags, buckets, edge comparisons, running sums, the books
+/// and their commitments' inputs, edges, the rest-empty rows). Layout 1: a sample of all its
+/// cells.
 #[test]
 fn report_circuit() {
     use zkliq_circuits::report::{BucketEdges, ReportCircuitV1, ReportCircuitV2, ReportLayout};
@@ -192,9 +191,6 @@ fn report_circuit() {
             "book out",
             "edges and last",
             "constant",
-            "account",
-            "range check k",
-            "range check y",
         ],
         120,
     );
@@ -225,4 +221,35 @@ fn report_circuit() {
         40,
     );
     report(&format!("{}, all regions", w.shape), started, result);
+}
+
+/// The report-piece circuit's layout 2, on its own columns: the cells of the second Poseidon
+/// lane `b0..b3` (the account commitments) and of the second lookup column `a5`.
+#[test]
+fn report_circuit_layout_2_columns() {
+    use zkliq_circuits::report::{BucketEdges, ReportCircuitV2};
+    let (market, prices, accounts) = common::report_scene();
+    let pieces = common::report_pieces(
+        &market,
+        &prices,
+        &BucketEdges::default_edges(),
+        &accounts,
+        8,
+    );
+    let w = &pieces[0];
+    let started = Instant::now();
+    // In creation order after a0..a4: b0..b3 are 5..=8, a5 is 9.
+    let result = perturb::check_columns(
+        &format!("{}", w.shape),
+        w.shape.k(),
+        &ReportCircuitV2::new(w.clone()),
+        &w.public_inputs(),
+        &[5, 6, 7, 8, 9],
+        60,
+    );
+    report(
+        &format!("{}, lane b0..b3 and column a5", w.shape),
+        started,
+        result,
+    );
 }

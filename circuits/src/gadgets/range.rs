@@ -173,12 +173,12 @@ impl RangeCheckInstructions for RangeCheckColumns {
             .iter()
             .min_by_key(|(_, used)| used.get())
             .ok_or(Error::Synthesis)?;
-        // The running sum's rows, and the two of a short check of the top bits.
+        // The running sum's rows, and the three of a short check of the top bits.
         used.set(
             used.get()
                 + bits / LOOKUP_BITS
                 + 1
-                + 2 * usize::from(!bits.is_multiple_of(LOOKUP_BITS)),
+                + 3 * usize::from(!bits.is_multiple_of(LOOKUP_BITS)),
         );
         chip.check(layouter, name, cell, bits)
     }

@@ -66,7 +66,7 @@ pub struct ReportConfig {
 pub struct LanesConfig {
     /// Slot packing and Poseidon on `b0..b3`: the account commitments.
     commit: CommitConfig,
-    /// Range checks on `a5` (the same table): the edge comparisons' `k`, `r` and `y`.
+    /// Range checks on `a5` (the same table), which share the range checks with `a4`.
     range: RangeCheckConfig,
 }
 

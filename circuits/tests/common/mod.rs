@@ -196,6 +196,8 @@ pub mod perturb {
         /// one of `FILTER`.
         static REGION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         static FILTER: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+        /// Advice columns (indices) whose cells are also matched.
+        static COLUMNS: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
         static MATCHED: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
         /// Cells to describe (region and annotation), for a failing perturbation test's message.
         static DESCRIBE: std::cell::RefCell<Vec<(usize, String)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -285,7 +287,9 @@ pub mod perturb {
                     }
                 }
             });
-            if FILTER.with_borrow(|f| f.iter().any(|name| region.contains(name.as_str()))) {
+            if FILTER.with_borrow(|f| f.iter().any(|name| region.contains(name.as_str())))
+                || COLUMNS.with_borrow(|c| c.contains(&column_index(column)))
+            {
                 MATCHED.with_borrow_mut(|m| m.push(n));
             }
             let bump = TARGET.get() == Some(n);
@@ -341,6 +345,17 @@ pub mod perturb {
         }
     }
 
+    /// An advice column's index in creation order (halo2 keeps `index()` to itself; its `Debug`
+    /// output shows it).
+    fn column_index(column: Column<Advice>) -> usize {
+        let text = format!("{column:?}");
+        text.split("index: ")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|digits| digits.parse().ok())
+            .expect("a column's Debug output shows its index")
+    }
+
     /// Runs the MockProver with advice cell `target` (if any) plus one; returns whether it
     /// verified and how many advice cells the circuit assigned.
     pub fn run<C: Circuit<Fp> + Clone>(
@@ -370,12 +385,53 @@ pub mod perturb {
         sample: usize,
     ) -> (usize, usize) {
         FILTER.with_borrow_mut(|f| *f = regions.iter().map(|r| r.to_string()).collect());
+        check_matched(
+            name,
+            k,
+            circuit,
+            instance,
+            &format!("regions {regions:?}"),
+            sample,
+        )
+    }
+
+    /// [`check_regions`] over the cells assigned in the advice columns `columns` (indices in
+    /// the order the circuit creates its columns), for gates that live on columns of their own.
+    pub fn check_columns<C: Circuit<Fp> + Clone>(
+        name: &str,
+        k: u32,
+        circuit: &C,
+        instance: &[Fp],
+        columns: &[usize],
+        sample: usize,
+    ) -> (usize, usize) {
+        COLUMNS.with_borrow_mut(|c| *c = columns.to_vec());
+        check_matched(
+            name,
+            k,
+            circuit,
+            instance,
+            &format!("columns {columns:?}"),
+            sample,
+        )
+    }
+
+    /// Perturbs the cells the filters set by the caller match (all, or a sample).
+    fn check_matched<C: Circuit<Fp> + Clone>(
+        name: &str,
+        k: u32,
+        circuit: &C,
+        instance: &[Fp],
+        filter: &str,
+        sample: usize,
+    ) -> (usize, usize) {
         MATCHED.with_borrow_mut(Vec::clear);
         let (ok, _) = run(k, circuit, instance, None);
         FILTER.with_borrow_mut(Vec::clear);
+        COLUMNS.with_borrow_mut(Vec::clear);
         let cells = MATCHED.with_borrow_mut(std::mem::take);
         assert!(ok, "{name}: the honest witness must verify");
-        assert!(!cells.is_empty(), "{name}: no cell in regions {regions:?}");
+        assert!(!cells.is_empty(), "{name}: no cell in {filter}");
         let targets: Vec<usize> = match budget(sample) {
             Some(n) if n < cells.len() => {
                 use rand::{RngExt, SeedableRng};

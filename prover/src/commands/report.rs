@@ -150,24 +150,37 @@ fn prove_report(
             .then(|| BatchShape::with_positions(assets, positions, tree))
             .flatten()
             .and_then(|b| ReportShape::new(b, edges.len()))
+            .map(ReportShape::smallest_layout)
     };
     let bound = state
         .leaf_bound()
         .map_err(|e| state_failure(state_path, e))?;
     let pieces_of = |shape: ReportShape| bound.div_ceil(shape.positions() as u64).max(1);
-    let shape = match args.positions {
-        Some(p) => shape_of(p).ok_or_else(|| {
+    let context_path = out.join("report-context.json");
+    let previous: Option<RunContext> = std::fs::read(&context_path)
+        .ok()
+        .map(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(None);
+    // A rerun without --positions continues with the piece size it started with (a newer
+    // zkliq's default may differ).
+    let resumed = previous
+        .as_ref()
+        .filter(|_| !args.force)
+        .and_then(|p| shape_of(p.positions));
+    let shape = match (args.positions, resumed) {
+        (Some(p), _) => shape_of(p).ok_or_else(|| {
             bad_input(anyhow!(
                 "--positions: must be 8, 32 or 128 and below the tree's capacity, got {p}"
             ))
         })?,
+        (None, Some(shape)) => shape,
         // The fewest rows in all: proving time is close to linear in pieces · 2^k. On a tie
-        // the smaller circuit: as fast (2,048 accounts: 32-pieces 101 ms per account, 128-pieces
-        // 103 ms, docs/BENCHMARKS.md) with a quarter of the memory and faster keys.
-        None => PIECE_SIZES
+        // the larger piece: faster (2,048 accounts, --jobs 2: 128-pieces 67.7 ms per account,
+        // 32-pieces 77.6 ms, docs/BENCHMARKS.md), for more memory (2.0 GiB against 0.5 GiB).
+        (None, None) => PIECE_SIZES
             .into_iter()
             .filter_map(shape_of)
-            .min_by_key(|s| (pieces_of(*s) << s.k(), s.k()))
+            .min_by_key(|s| (pieces_of(*s) << s.k(), std::cmp::Reverse(s.positions())))
             .ok_or_else(|| {
                 internal(anyhow!(
                     "no report piece fits a tree of depth {}",
@@ -190,11 +203,6 @@ fn prove_report(
         .secret
         .clone()
         .unwrap_or_else(|| out.join("report-secret.json"));
-    let context_path = out.join("report-context.json");
-    let previous: Option<RunContext> = std::fs::read(&context_path)
-        .ok()
-        .map(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or(None);
     let leftover = previous.is_some() || has_report_files(out)?;
     let refuse = || {
         bad_input(anyhow!(
@@ -740,10 +748,72 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// True if `path` holds a piece whose public inputs are `instance` (a rerun keeps it).
+/// True if `path` holds a piece whose public inputs are `instance`, in either circuit layout (a
+/// rerun keeps it: both layouts prove the same statement, and a report may mix them).
 fn holds(path: &Path, instance: &ReportInstance) -> bool {
     std::fs::read(path)
         .ok()
         .and_then(|bytes| ReportPieceEnvelope::from_json(&bytes).ok())
-        .is_some_and(|e| &e.instance == instance)
+        .is_some_and(|e| {
+            e.instance.shape().with_layout(instance.shape().layout) == instance.shape()
+                && e.instance.to_column() == instance.to_column()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use zkliq_circuits::keys::Fingerprint;
+    use zkliq_circuits::report::ReportLayout;
+    use zkliq_circuits::tree::TreeSpec;
+
+    use super::*;
+
+    fn instance(layout: ReportLayout, book_out: u64) -> ReportInstance {
+        let batch = BatchShape::in_tree(
+            zkliq_circuits::Shape::from_slots(4).unwrap(),
+            3,
+            TreeSpec::v2(8).unwrap(),
+        )
+        .unwrap();
+        let edges = BucketEdges::default_edges();
+        let shape = ReportShape::new(batch, edges.len())
+            .unwrap()
+            .with_layout(layout);
+        ReportInstance::new(
+            shape,
+            Fp::from(1),
+            Fp::from(2),
+            Fp::from(3),
+            4,
+            Fp::from(5),
+            Fp::from(book_out),
+            false,
+            edges,
+            vec![false; 8],
+        )
+        .unwrap()
+    }
+
+    /// A rerun keeps a piece of either layout whose public inputs are the ones it would prove,
+    /// and no other.
+    #[test]
+    fn a_kept_piece_may_be_of_either_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("piece-000004.proof.json");
+        for layout in [ReportLayout::V1, ReportLayout::V2] {
+            let envelope = ReportPieceEnvelope {
+                k: 12,
+                fingerprint: Fingerprint([7; 32]),
+                instance: instance(layout, 6),
+                proof: vec![1, 2, 3],
+            };
+            std::fs::write(&path, envelope.to_json()).unwrap();
+            assert!(holds(&path, &instance(ReportLayout::V2, 6)), "{layout:?}");
+            assert!(!holds(&path, &instance(ReportLayout::V2, 7)), "{layout:?}");
+        }
+        assert!(!holds(
+            &dir.path().join("missing.proof.json"),
+            &instance(ReportLayout::V2, 6)
+        ));
+    }
 }
