@@ -200,23 +200,21 @@ fn report_circuit() {
         result,
     );
     let w = &pieces[1];
-    let circuit = ReportCircuitV2::new(w.clone());
-    let started = Instant::now();
-    let result = perturb::check(
-        &format!("{}", w.shape),
-        w.shape.k(),
-        &circuit,
-        &w.public_inputs(),
-        40,
-    );
-    report(&format!("{}, all regions", w.shape), started, result);
+    all_regions(w, &ReportCircuitV2::new(w.clone()));
     let w = common::in_layout(&pieces[1], ReportLayout::V1);
-    let circuit = ReportCircuitV1::new(w.clone());
+    all_regions(&w, &ReportCircuitV1::new(w.clone()));
+}
+
+/// A sample of all the cells of a report piece's circuit (either layout).
+fn all_regions<C: halo2_proofs::plonk::Circuit<zkliq_circuits::Fp> + Clone>(
+    w: &zkliq_circuits::report::ReportWitness,
+    circuit: &C,
+) {
     let started = Instant::now();
     let result = perturb::check(
         &format!("{}", w.shape),
         w.shape.k(),
-        &circuit,
+        circuit,
         &w.public_inputs(),
         40,
     );
