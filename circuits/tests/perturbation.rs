@@ -158,11 +158,10 @@ fn liquidation_circuits() {
 
 /// The report-piece circuit in layout 2: a sample of all its cells, and a larger sample of the
 /// cells of the report's own regions (flags, buckets, edge comparisons, running sums, the books
-/// and their commitments' inputs, edges, the rest-empty rows). Layout 1: a sample of all its
-/// cells.
+/// and their commitments' inputs, edges, the rest-empty rows).
 #[test]
 fn report_circuit() {
-    use zkliq_circuits::report::{BucketEdges, ReportCircuitV1, ReportCircuitV2, ReportLayout};
+    use zkliq_circuits::report::{BucketEdges, ReportCircuitV2, ReportLayout};
     let (market, prices, mut accounts) = common::report_scene();
     accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
     let pieces = common::report_pieces(
@@ -201,6 +200,21 @@ fn report_circuit() {
     );
     let w = &pieces[1];
     all_regions(w, &ReportCircuitV2::new(w.clone()));
+}
+
+/// The report-piece circuit in layout 1: a sample of all its cells.
+#[test]
+fn report_circuit_layout_1() {
+    use zkliq_circuits::report::{BucketEdges, ReportCircuitV1, ReportLayout};
+    let (market, prices, mut accounts) = common::report_scene();
+    accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
+    let pieces = common::report_pieces(
+        &market,
+        &prices,
+        &BucketEdges::default_edges(),
+        &accounts,
+        8,
+    );
     let w = common::in_layout(&pieces[1], ReportLayout::V1);
     all_regions(&w, &ReportCircuitV1::new(w.clone()));
 }
