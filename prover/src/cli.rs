@@ -387,7 +387,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "SYMBOL=PCT%,...")]
     pub shock: Option<String>,
     /// Positions per piece: 8, 32 or 128 (default: the fewest circuit rows in all, pieces ·
-    /// 2^k; on a tie the smallest circuit).
+    /// 2^k; on a tie the larger piece; a rerun keeps the size it started with).
     #[arg(long, value_name = "N")]
     pub positions: Option<usize>,
     /// Pieces proved at once, 1 to 64 (default: 2, or 1 on a single core).

@@ -566,7 +566,8 @@ impl Verifier {
             }
             if piece.k != shape.k() {
                 return Err(at(format!(
-                    "k: the {shape} circuit has k = {}, the file says {}",
+                    "k: its format says circuit layout {}, whose {shape} circuit has k = {}; the file says {} (a piece of another layout relabelled, or altered)",
+                    shape.layout.number(),
                     shape.k(),
                     piece.k
                 )));

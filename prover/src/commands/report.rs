@@ -12,6 +12,7 @@
 //! the rest. `report.json` (the opened ends of the chain) is written last: a directory with it
 //! holds a complete report (or a complete shard).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -411,6 +412,14 @@ fn prove_report(
         Visibility::Public,
     )?;
     let seconds = started.elapsed().as_secs_f64();
+    if kept > 0 {
+        // Kept by their public inputs; verify-report checks their proofs.
+        let _ = writeln!(
+            std::io::stderr(),
+            "kept {kept} piece(s) already in {} with these public inputs, proved {proved}",
+            out.display()
+        );
+    }
     say!(
         "{:#}",
         json!({
