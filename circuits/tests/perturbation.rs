@@ -161,16 +161,8 @@ fn liquidation_circuits() {
 /// and their commitments' inputs, edges, the rest-empty rows).
 #[test]
 fn report_circuit() {
-    use zkliq_circuits::report::{BucketEdges, ReportCircuitV2, ReportLayout};
-    let (market, prices, mut accounts) = common::report_scene();
-    accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
-    let pieces = common::report_pieces(
-        &market,
-        &prices,
-        &BucketEdges::default_edges(),
-        &accounts,
-        8,
-    );
+    use zkliq_circuits::report::{ReportCircuitV2, ReportLayout};
+    let pieces = scene_pieces(true);
     let w = &pieces[0];
     assert_eq!(w.shape.layout, ReportLayout::V2);
     let circuit = ReportCircuitV2::new(w.clone());
@@ -205,18 +197,21 @@ fn report_circuit() {
 /// The report-piece circuit in layout 1: a sample of all its cells.
 #[test]
 fn report_circuit_layout_1() {
-    use zkliq_circuits::report::{BucketEdges, ReportCircuitV1, ReportLayout};
-    let (market, prices, mut accounts) = common::report_scene();
-    accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
-    let pieces = common::report_pieces(
-        &market,
-        &prices,
-        &BucketEdges::default_edges(),
-        &accounts,
-        8,
-    );
+    use zkliq_circuits::report::{ReportCircuitV1, ReportLayout};
+    let pieces = scene_pieces(true);
     let w = common::in_layout(&pieces[1], ReportLayout::V1);
     all_regions(&w, &ReportCircuitV1::new(w.clone()));
+}
+
+/// The pieces of the report scene (one account in every bucket; with `second`, one more account
+/// in a second piece), in a depth-8 tree.
+fn scene_pieces(second: bool) -> Vec<zkliq_circuits::report::ReportWitness> {
+    let (market, prices, mut accounts) = common::report_scene();
+    if second {
+        accounts.push(Some(vector("aave4", "aave4-calm", "aave4-rand1").2));
+    }
+    let edges = zkliq_circuits::report::BucketEdges::default_edges();
+    common::report_pieces(&market, &prices, &edges, &accounts, 8)
 }
 
 /// A sample of all the cells of a report piece's circuit (either layout).
@@ -239,15 +234,8 @@ fn all_regions<C: halo2_proofs::plonk::Circuit<zkliq_circuits::Fp> + Clone>(
 /// lane `b0..b3` (the account commitments) and of the second lookup column `a5`.
 #[test]
 fn report_circuit_layout_2_columns() {
-    use zkliq_circuits::report::{BucketEdges, ReportCircuitV2};
-    let (market, prices, accounts) = common::report_scene();
-    let pieces = common::report_pieces(
-        &market,
-        &prices,
-        &BucketEdges::default_edges(),
-        &accounts,
-        8,
-    );
+    use zkliq_circuits::report::ReportCircuitV2;
+    let pieces = scene_pieces(false);
     let w = &pieces[0];
     let started = Instant::now();
     // In creation order after a0..a4: b0..b3 are 5..=8, a5 is 9.
