@@ -358,6 +358,31 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         kept
     );
     assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
+    // A kept piece is checked by its proof too: one altered since (public inputs intact) is
+    // proved again, not kept.
+    let first_piece = out.join("piece-000000.proof.json");
+    let mut envelope: Value =
+        serde_json::from_slice(&std::fs::read(&first_piece).unwrap()).unwrap();
+    let proof = envelope["proof"].as_str().unwrap().to_owned();
+    let flipped = if proof.starts_with('0') { "1" } else { "0" };
+    envelope["proof"] = Value::from(format!("{flipped}{}", &proof[1..]));
+    std::fs::write(&first_piece, envelope.to_string()).unwrap();
+    assert_eq!(
+        verify(&out, &fx(CRASH), &root).code,
+        1,
+        "the altered proof verified"
+    );
+    let r = report(&db, &fx(CRASH), &out, &["--positions", "32", "--jobs", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let third: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (&third["proved"], &third["reproved"], &third["kept"]),
+        (&Value::from(1), &Value::from(1), &Value::from(pieces - 1)),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("1 of them again"), "{}", r.stderr);
+    assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
     // The secret is private, the rest public.
     #[cfg(unix)]
     {
@@ -376,15 +401,38 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
     .unwrap();
     let r = report(&db, &fx(CRASH), &stray, &["--positions", "32"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("proved under a secret that is not at") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
     assert!(
         !stray.join("report-secret.json").exists(),
         "a refused run wrote its secret"
     );
-    // Another round into the same directory needs --force.
-    let r = report(&db, &fx(CALM), &out, &["--positions", "32"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    // Another round, or another piece size, into the same directory needs --force, and the
+    // refusal names what differs.
+    for (prices, flags, differs) in [
+        (
+            CALM,
+            &["--positions", "32"][..],
+            "for another price round (--prices, --shock) (",
+        ),
+        (CRASH, &["--positions", "8"], "for another --positions ("),
+        (
+            CALM,
+            &["--positions", "8", "--buckets", "10000,20000"],
+            "for another price round (--prices, --shock), --buckets and --positions (",
+        ),
+    ] {
+        let r = report(&db, &fx(prices), &out, flags);
+        assert_eq!(r.code, 2, "{flags:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(differs) && r.stderr.contains("use --force"),
+            "{flags:?}: {}",
+            r.stderr
+        );
+    }
 
     for (flags, expected) in [
         (

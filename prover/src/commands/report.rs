@@ -8,12 +8,13 @@
 //! `Poseidon(seed, i)` from a random seed in the secret file (mode 0600, never published). So
 //! any machine with the database and the seed computes every piece's public inputs: a shard
 //! (`--shard I/N`, pieces `p` with `p mod N = I`) proves its own pieces of the one chain, and a
-//! rerun after a crash keeps the piece files that already hold their public inputs and proves
-//! the rest. `report.json` (the opened ends of the chain) is written last: a directory with it
+//! rerun after a crash keeps the piece files that already hold their public inputs and a proof
+//! that verifies, and proves the rest. `report.json` (the opened ends of the chain) is written last: a directory with it
 //! holds a complete report (or a complete shard).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::anyhow;
@@ -22,6 +23,7 @@ use serde_json::json;
 use zkliq_circuits::batch::BatchShape;
 use zkliq_circuits::commitment::price_commitment;
 use zkliq_circuits::field::{self, Fp};
+use zkliq_circuits::keys::{Curve, Params, VerifierKey};
 use zkliq_circuits::report::{
     Book, BucketEdges, ROOT_ROW, ReportInstance, ReportShape, ReportWitness, reference,
 };
@@ -64,6 +66,33 @@ struct RunContext {
 }
 
 const CONTEXT_FORMAT: &str = "zkliq-report-context/1";
+
+impl RunContext {
+    /// What differs from `other`, named as the flags that set it: "round (--prices) and
+    /// --positions".
+    fn differences(&self, other: &RunContext) -> String {
+        let names: Vec<&str> = [
+            (self.format != other.format, "context format"),
+            (self.root != other.root, "state root (--state)"),
+            (
+                self.price_commitment != other.price_commitment,
+                "price round (--prices, --shock)",
+            ),
+            (self.edges != other.edges, "--buckets"),
+            (self.positions != other.positions, "--positions"),
+            (self.shard != other.shard, "--shard"),
+            (self.seed_digest != other.seed_digest, "secret (--secret)"),
+        ]
+        .into_iter()
+        .filter_map(|(differs, name)| differs.then_some(name))
+        .collect();
+        match names.split_last() {
+            None => "run".to_owned(),
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+}
 
 /// A shard's record of which part it proved (`shard.json`), for `report merge`.
 #[derive(Serialize, Deserialize)]
@@ -205,9 +234,9 @@ fn prove_report(
         .clone()
         .unwrap_or_else(|| out.join("report-secret.json"));
     let leftover = previous.is_some() || has_report_files(out)?;
-    let refuse = || {
+    let refuse = |why: &str| {
         bad_input(anyhow!(
-            "{}: holds a report for another root, round, edges, piece size, shard or secret (use --force to replace it)",
+            "{}: holds a report {why} (use --force to replace it)",
             out.display()
         ))
     };
@@ -220,7 +249,12 @@ fn prove_report(
             )));
         }
         // A new seed can never continue what the directory holds: refuse before writing it.
-        None if leftover && !args.force => return Err(refuse()),
+        None if leftover && !args.force => {
+            return Err(refuse(&format!(
+                "proved under a secret that is not at {}",
+                secret_path.display()
+            )));
+        }
         None => new_secret(&secret_path, false)?,
     };
     let context = RunContext {
@@ -237,7 +271,10 @@ fn prove_report(
     };
     if previous.as_ref() != Some(&context) && leftover {
         if !args.force {
-            return Err(refuse());
+            return Err(refuse(&match &previous {
+                Some(previous) => format!("for another {}", previous.differences(&context)),
+                None => "without report-context.json (not one this zkliq started)".to_owned(),
+            }));
         }
         remove_report_files(out)?;
     }
@@ -265,7 +302,9 @@ fn prove_report(
     let n = market.shape().assets();
     let mut book = Book::empty(n, edges.len());
     let mut liquidatable = Vec::new();
-    let (mut proved, mut kept) = (0u64, 0u64);
+    let (mut proved, mut kept, mut reproved) = (0u64, 0u64, 0u64);
+    // The verifying keys of kept pieces of the other circuit layout, built when first needed.
+    let mut other_keys: Vec<(ReportShape, Arc<Params<Curve>>, VerifierKey)> = Vec::new();
     let jobs = setup::jobs(args.jobs);
     let prove_started = Instant::now();
     // Built in piece order on this thread (the book chain runs through every piece, ours or
@@ -324,10 +363,30 @@ fn prove_report(
         let instance = ReportInstance::from_column(shape, &column)
             .map_err(|e| internal(anyhow!("piece {i}: {e}")))?;
         let path = piece_path(out, i);
-        if holds(&path, &instance) {
-            kept += 1;
-            bar.inc(1);
-            return Ok(None);
+        if let Some(held) = held(&path, &instance) {
+            // Kept only if its proof verifies too: a file altered or cut short since is
+            // proved again.
+            let verifies = if held.instance.shape() == shape {
+                proof::verify_column(&params, key.verifier(), &column, &held.proof).is_ok()
+            } else {
+                let other = held.instance.shape();
+                if !other_keys.iter().any(|(s, ..)| *s == other) {
+                    let params = setup::params(&store, other.k())?;
+                    let key = VerifierKey::build(&params, other).map_err(internal)?;
+                    other_keys.push((other, params, key));
+                }
+                let (_, params, key) = other_keys
+                    .iter()
+                    .find(|(s, ..)| *s == other)
+                    .expect("just added");
+                proof::verify_column(params, key, &column, &held.proof).is_ok()
+            };
+            if verifies {
+                kept += 1;
+                bar.inc(1);
+                return Ok(None);
+            }
+            reproved += 1;
         }
         Ok(Some(Piece {
             index: i,
@@ -412,12 +471,17 @@ fn prove_report(
         Visibility::Public,
     )?;
     let seconds = started.elapsed().as_secs_f64();
-    if kept > 0 {
-        // Kept by their public inputs; verify-report checks their proofs.
+    if kept > 0 || reproved > 0 {
         let _ = writeln!(
             std::io::stderr(),
-            "kept {kept} piece(s) already in {} with these public inputs, proved {proved}",
-            out.display()
+            "kept {kept} piece(s) already in {} with these public inputs and a proof that verifies, proved {proved}{}",
+            out.display(),
+            match reproved {
+                0 => String::new(),
+                n => format!(
+                    " ({n} of them again: their files held these public inputs but a proof that does not verify)"
+                ),
+            }
         );
     }
     say!(
@@ -431,6 +495,7 @@ fn prove_report(
             "jobs": jobs,
             "proved": proved,
             "kept": kept,
+            "reproved": reproved,
             "accounts": book.accounts,
             "liquidatable": book.liquidatable,
             "seconds": {"prove": prove_seconds, "total": seconds},
@@ -757,13 +822,14 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// True if `path` holds a piece whose public inputs are `instance`, in either circuit layout (a
-/// rerun keeps it: both layouts prove the same statement, and a report may mix them).
-fn holds(path: &Path, instance: &ReportInstance) -> bool {
+/// The piece at `path` if its public inputs are `instance`, in either circuit layout (a rerun
+/// keeps it if its proof verifies: both layouts prove the same statement, and a report may mix
+/// them).
+fn held(path: &Path, instance: &ReportInstance) -> Option<ReportPieceEnvelope> {
     std::fs::read(path)
         .ok()
         .and_then(|bytes| ReportPieceEnvelope::from_json(&bytes).ok())
-        .is_some_and(|e| {
+        .filter(|e| {
             e.instance.shape().with_layout(instance.shape().layout) == instance.shape()
                 && e.instance.to_column() == instance.to_column()
         })
@@ -817,12 +883,21 @@ mod tests {
                 proof: vec![1, 2, 3],
             };
             std::fs::write(&path, envelope.to_json()).unwrap();
-            assert!(holds(&path, &instance(ReportLayout::V2, 6)), "{layout:?}");
-            assert!(!holds(&path, &instance(ReportLayout::V2, 7)), "{layout:?}");
+            assert!(
+                held(&path, &instance(ReportLayout::V2, 6)).is_some(),
+                "{layout:?}"
+            );
+            assert!(
+                held(&path, &instance(ReportLayout::V2, 7)).is_none(),
+                "{layout:?}"
+            );
         }
-        assert!(!holds(
-            &dir.path().join("missing.proof.json"),
-            &instance(ReportLayout::V2, 6)
-        ));
+        assert!(
+            held(
+                &dir.path().join("missing.proof.json"),
+                &instance(ReportLayout::V2, 6)
+            )
+            .is_none()
+        );
     }
 }
