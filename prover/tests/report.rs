@@ -383,6 +383,24 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
     );
     assert!(r.stderr.contains("1 of them again"), "{}", r.stderr);
     assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
+    // Without --depth the root is taken as depth 32: refused, saying which --depth to pass.
+    let dir = out.display().to_string();
+    let r = run(&[
+        "verify-report",
+        &dir,
+        "--market",
+        &fx(MARKET),
+        "--prices",
+        &fx(CRASH),
+        "--root",
+        &root,
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("pass --depth 10") && r.stderr.trim().lines().count() == 1,
+        "{}",
+        r.stderr
+    );
     // The secret is private, the rest public.
     #[cfg(unix)]
     {
