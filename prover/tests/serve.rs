@@ -1110,3 +1110,75 @@ fn killed_during_liquidations_restarts_before_or_after_each() {
     let r = run(&["state", "root", "--state", &s.db]);
     assert_eq!(r.stdout.trim(), current);
 }
+
+/// A request queued behind others is checked again when it reaches its worker: a token revoked
+/// while it waited gets 401 and no proof; the requests ahead of it, of a live token, run.
+#[test]
+fn a_token_revoked_while_its_request_waits_gets_nothing() {
+    let s = setup();
+    let live = grant(&s.db, &["--owner", "bob"]);
+    let doomed = grant(&s.db, &["--owner", "bob"]);
+    let doomed_id = doomed.split('_').nth(1).unwrap().to_owned();
+    let healthy = json!({"claim": "healthy", "prices": read_json(CRASH)});
+    let server = Server::start(&s.db, &["--workers", "1", "--queue", "2"], None);
+    // (running, waiting, proofs made) of the prove queue, from one read of /metrics.
+    let snapshot = || -> (u64, u64, u64) {
+        let metrics = server.get("/metrics", None).body;
+        let value = |needle: &str| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(needle))
+                .map_or(0, |v| v.trim().parse().unwrap())
+        };
+        (
+            value("zkliq_queue_running{queue=\"prove\"} "),
+            value("zkliq_queue_depth{queue=\"prove\"} "),
+            value("zkliq_proofs_total{kind=\"membership\"} "),
+        )
+    };
+    let wait_for = |what: &str, done: &dyn Fn((u64, u64, u64)) -> bool| {
+        let started = Instant::now();
+        while !done(snapshot()) {
+            assert!(started.elapsed() < Duration::from_secs(60), "never {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    std::thread::scope(|scope| {
+        // Two proofs of the live token: one running, one waiting.
+        let ahead: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| server.post("/v1/accounts/bob/proofs", Some(&live), &healthy)))
+            .collect();
+        wait_for("two proofs in the queue", &|(running, waiting, made)| {
+            running + waiting + made == 2 && made == 0
+        });
+        let behind =
+            scope.spawn(|| server.post("/v1/accounts/bob/proofs", Some(&doomed), &healthy));
+        wait_for("the third request in the queue", &|(
+            running,
+            waiting,
+            made,
+        )| {
+            running + waiting + made == 3
+        });
+        let r = server.delete(&format!("/v1/admin/grants/{doomed_id}"), Some(&s.admin));
+        assert_eq!(r.status, 204, "{}", r.body);
+        // The queue is first come, first served: the last request still waits.
+        let (_, waiting, _) = snapshot();
+        assert!(
+            waiting >= 1,
+            "the revocation came too late to test anything"
+        );
+        let r = behind.join().unwrap();
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.error(), "invalid or revoked token");
+        for r in ahead {
+            let r = r.join().unwrap();
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    });
+    assert_eq!(
+        snapshot(),
+        (0, 0, 2),
+        "only the live token's two proofs were made"
+    );
+}

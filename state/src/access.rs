@@ -209,6 +209,22 @@ impl State {
         Ok(changed == 1)
     }
 
+    /// Whether the grant `token_id` is still live: not revoked, not expired. (The service asks
+    /// again when a queued request reaches a worker, so a revocation stops what still waits.)
+    pub fn grant_live(&self, token_id: &str) -> Result<bool, StateError> {
+        let live = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM grants
+                 WHERE token_id = ?1 AND revoked_at IS NULL
+                   AND (expires_at IS NULL OR expires_at > ?2)",
+                params![token_id, now()],
+                |_| Ok(()),
+            )
+            .optional()?;
+        Ok(live.is_some())
+    }
+
     /// The live grant `token` presents, or `None` (malformed, unknown, revoked, expired or wrong
     /// secret: the caller cannot tell which).
     pub fn authenticate(&self, token: &str) -> Result<Option<Grant>, StateError> {

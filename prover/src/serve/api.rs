@@ -418,6 +418,7 @@ pub async fn prove(
     let envelope = app
         .prove_queue
         .run(move || {
+            caller.still_live(&a)?;
             let (envelope, time) = state_cmd::membership_proof(
                 &a.market,
                 &prices,
@@ -639,6 +640,7 @@ pub async fn liquidate(
     let (out, replayed) = app
         .liquidate_queue
         .run(move || -> Result<(Value, bool), ApiError> {
+            caller.still_live(&a)?;
             if let Some(key) = &key {
                 let s = lock(&a.db);
                 if let Some(replay) = s.replay(&scope, key).map_err(|e| a.state_error(e))? {

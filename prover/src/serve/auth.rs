@@ -49,6 +49,19 @@ impl FromRequestParts<Arc<App>> for Caller {
 }
 
 impl Caller {
+    /// 401 if this caller's grant was revoked or expired since its request was authenticated:
+    /// checked when a queued job reaches its worker, so nothing waiting runs for it after.
+    pub fn still_live(&self, app: &App) -> Result<(), ApiError> {
+        let live = super::lock(&app.db)
+            .grant_live(&self.0.token_id)
+            .map_err(|e| app.state_error(e))?;
+        if live {
+            Ok(())
+        } else {
+            Err(ApiError::unauthorized("invalid or revoked token"))
+        }
+    }
+
     /// Passes only the operator.
     pub fn admin(&self) -> Result<(), ApiError> {
         match self.0.role {
