@@ -428,7 +428,7 @@ fn verify_chain_takes_the_state_depth() {
     assert_eq!(summary["final_root"], end.as_str());
     let v = verify_chain(&out, &start, &["--to", &end]);
     assert_eq!(v.code, 1);
-    assert!(v.stderr.contains("depth 20"), "{}", v.stderr);
+    assert!(v.stderr.contains("pass --depth 20"), "{}", v.stderr);
     let v = verify_chain(&out, &start, &["--to", &end, "--depth", "20"]);
     assert_eq!(v.code, 0, "{}", v.stderr);
 }

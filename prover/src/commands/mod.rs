@@ -18,6 +18,17 @@ use crate::cli::{ClaimArg, Cli, Command};
 use crate::failure::Failure;
 use zkliq_circuits::Claim;
 
+/// What to add to a verifier's error when the root was taken to be of the default depth because
+/// no `--depth` was given: which `--depth` the proof needs.
+pub(crate) fn depth_hint(e: &zkliq_verifier::VerifyError, depth: Option<u32>) -> String {
+    match e {
+        zkliq_verifier::VerifyError::DepthMismatch { found, .. } if depth.is_none() => format!(
+            " (the default without --depth; for a root of a depth-{found} tree pass --depth {found})"
+        ),
+        _ => String::new(),
+    }
+}
+
 /// Runs the command `cli` names.
 pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {

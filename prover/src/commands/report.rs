@@ -9,8 +9,8 @@
 //! any machine with the database and the seed computes every piece's public inputs: a shard
 //! (`--shard I/N`, pieces `p` with `p mod N = I`) proves its own pieces of the one chain, and a
 //! rerun after a crash keeps the piece files that already hold their public inputs and a proof
-//! that verifies, and proves the rest. `report.json` (the opened ends of the chain) is written last: a directory with it
-//! holds a complete report (or a complete shard).
+//! that verifies, and proves the rest. `report.json` (the opened ends of the chain) is written
+//! last: a directory with it holds a complete report (or a complete shard).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -68,8 +68,8 @@ struct RunContext {
 const CONTEXT_FORMAT: &str = "zkliq-report-context/1";
 
 impl RunContext {
-    /// What differs from `other`, named as the flags that set it: "round (--prices) and
-    /// --positions".
+    /// What differs from `other`, named as the flags that set it: "price round (--prices,
+    /// --shock) and --positions".
     fn differences(&self, other: &RunContext) -> String {
         let names: Vec<&str> = [
             (self.format != other.format, "context format"),

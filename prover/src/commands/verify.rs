@@ -125,7 +125,7 @@ fn verify(args: &VerifyArgs) -> Result<Verdict, Failure> {
     outcome.map_err(|e| match e {
         VerifyError::Keys(_) => internal(e),
         e if e.is_malformed() => bad_input(anyhow!("{path}: {e}")),
-        e => rejected(anyhow!("{path}: {e}")),
+        e => rejected(anyhow!("{path}: {e}{}", super::depth_hint(&e, args.depth))),
     })
 }
 

@@ -68,10 +68,11 @@ pub fn run(args: VerifyChainArgs) -> Result<(), Failure> {
             return Err(internal(anyhow!("{e}")));
         }
         let failure = rejected(anyhow!(
-            "{}: link {} of {}: {e}",
+            "{}: link {} of {}: {e}{}",
             paths[i].display(),
             i + 1,
-            paths.len()
+            paths.len(),
+            super::depth_hint(e, args.depth)
         ));
         if args.json {
             say!(

@@ -60,14 +60,11 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
         .verify_report(&pieces, &report, &round, root)
         .map_err(|e| match e {
             VerifyError::Keys(_) => internal(anyhow!("{e}")),
-            // The root was taken to be of the default depth: say how to give its own.
-            VerifyError::DepthMismatch { found, .. } if args.depth.is_none() => {
-                fail(rejected(anyhow!(
-                    "{}: {e} (the default without --depth; for a root of a depth-{found} tree pass --depth {found})",
-                    args.dir.display()
-                )))
-            }
-            e => fail(rejected(anyhow!("{}: {e}", args.dir.display()))),
+            e => fail(rejected(anyhow!(
+                "{}: {e}{}",
+                args.dir.display(),
+                super::depth_hint(&e, args.depth)
+            ))),
         })?;
     let symbols: Vec<&str> = round
         .market()
