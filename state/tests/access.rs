@@ -57,8 +57,14 @@ fn tokens_authenticate_as_issued_until_revoked() {
     assert!(s.revoke(&issued[1].token_id).unwrap());
     assert_eq!(s.authenticate(&issued[1].token).unwrap(), None);
     assert!(!s.grant_live(&issued[1].token_id).unwrap());
-    assert!(s.grant_live(&issued[0].token_id).unwrap(), "others stay live");
-    assert!(!s.grant_live("0123456789abcdef").unwrap(), "an unknown id is not live");
+    assert!(
+        s.grant_live(&issued[0].token_id).unwrap(),
+        "others stay live"
+    );
+    assert!(
+        !s.grant_live("0123456789abcdef").unwrap(),
+        "an unknown id is not live"
+    );
     assert!(!s.revoke(&issued[1].token_id).unwrap(), "revoked once");
     assert!(
         s.authenticate(&issued[0].token).unwrap().is_some(),
