@@ -348,40 +348,45 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         1,
         "an incomplete report must not verify"
     );
-    let r = report(&db, &fx(CRASH), &out, &["--positions", "32", "--jobs", "1"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let second: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(second["proved"], Value::from(1));
-    assert_eq!(second["kept"], Value::from(pieces - 1));
+    // A rerun: (its output, its stderr).
+    let rerun = || {
+        let r = report(&db, &fx(CRASH), &out, &["--positions", "32", "--jobs", "1"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (serde_json::from_str::<Value>(&r.stdout).unwrap(), r.stderr)
+    };
+    let (second, _) = rerun();
+    assert_eq!(
+        (&second["proved"], &second["reproved"], &second["kept"]),
+        (&Value::from(1), &Value::from(0), &Value::from(pieces - 1)),
+        "{second}"
+    );
     assert_eq!(
         std::fs::read(out.join("piece-000000.proof.json")).unwrap(),
         kept
     );
     assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
-    // A kept piece is checked by its proof too: one altered since (public inputs intact) is
-    // proved again, not kept.
-    let first_piece = out.join("piece-000000.proof.json");
-    let mut envelope: Value =
-        serde_json::from_slice(&std::fs::read(&first_piece).unwrap()).unwrap();
-    let proof = envelope["proof"].as_str().unwrap().to_owned();
-    let flipped = if proof.starts_with('0') { "1" } else { "0" };
-    envelope["proof"] = Value::from(format!("{flipped}{}", &proof[1..]));
-    std::fs::write(&first_piece, envelope.to_string()).unwrap();
-    assert_eq!(
-        verify(&out, &fx(CRASH), &root).code,
-        1,
-        "the altered proof verified"
-    );
-    let r = report(&db, &fx(CRASH), &out, &["--positions", "32", "--jobs", "1"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let third: Value = serde_json::from_str(&r.stdout).unwrap();
+    // A kept piece is checked as verify-report checks it: one whose proof, or whose key's
+    // fingerprint, was altered since (public inputs intact) is proved again, not kept.
+    for (i, field) in [(0, "proof"), (1, "vk_fingerprint")] {
+        let path = out.join(format!("piece-{i:06}.proof.json"));
+        let mut envelope: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let text = envelope[field].as_str().unwrap().to_owned();
+        let flipped = if text.starts_with('0') { "1" } else { "0" };
+        envelope[field] = Value::from(format!("{flipped}{}", &text[1..]));
+        std::fs::write(&path, envelope.to_string()).unwrap();
+        assert_eq!(
+            verify(&out, &fx(CRASH), &root).code,
+            1,
+            "the altered {field} verified"
+        );
+    }
+    let (third, stderr) = rerun();
     assert_eq!(
         (&third["proved"], &third["reproved"], &third["kept"]),
-        (&Value::from(1), &Value::from(1), &Value::from(pieces - 1)),
-        "{}",
-        r.stdout
+        (&Value::from(2), &Value::from(2), &Value::from(pieces - 2)),
+        "{third}"
     );
-    assert!(r.stderr.contains("1 of them again"), "{}", r.stderr);
+    assert!(stderr.contains("2 of them again"), "{stderr}");
     assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
     // Without --depth the root is taken as depth 32: refused, saying which --depth to pass.
     let dir = out.display().to_string();

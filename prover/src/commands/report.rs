@@ -273,7 +273,7 @@ fn prove_report(
         if !args.force {
             return Err(refuse(&match &previous {
                 Some(previous) => format!("for another {}", previous.differences(&context)),
-                None => "without report-context.json (not one this zkliq started)".to_owned(),
+                None => "without a report-context.json that `zkliq report` wrote (a merged report, or files of another tool)".to_owned(),
             }));
         }
         remove_report_files(out)?;
@@ -303,8 +303,8 @@ fn prove_report(
     let mut book = Book::empty(n, edges.len());
     let mut liquidatable = Vec::new();
     let (mut proved, mut kept, mut reproved) = (0u64, 0u64, 0u64);
-    // The verifying keys of kept pieces of the other circuit layout, built when first needed.
-    let mut other_keys: Vec<(ReportShape, Arc<Params<Curve>>, VerifierKey)> = Vec::new();
+    // The verifying key of the other circuit layout, built when a piece file of it is found.
+    let mut other_layout: Option<(Arc<Params<Curve>>, VerifierKey)> = None;
     let jobs = setup::jobs(args.jobs);
     let prove_started = Instant::now();
     // Built in piece order on this thread (the book chain runs through every piece, ours or
@@ -364,23 +364,24 @@ fn prove_report(
             .map_err(|e| internal(anyhow!("piece {i}: {e}")))?;
         let path = piece_path(out, i);
         if let Some(held) = held(&path, &instance) {
-            // Kept only if its proof verifies too: a file altered or cut short since is
-            // proved again.
-            let verifies = if held.instance.shape() == shape {
-                proof::verify_column(&params, key.verifier(), &column, &held.proof).is_ok()
+            // Kept only if it passes what verify-report checks of one piece (its k, its key's
+            // fingerprint, its proof): a file altered or cut short since is proved again.
+            let (params, key) = if held.instance.shape() == shape {
+                (&params, key.verifier())
             } else {
-                let other = held.instance.shape();
-                if !other_keys.iter().any(|(s, ..)| *s == other) {
+                // `held` admits only this shape in the other layout.
+                if other_layout.is_none() {
+                    let other = held.instance.shape();
                     let params = setup::params(&store, other.k())?;
                     let key = VerifierKey::build(&params, other).map_err(internal)?;
-                    other_keys.push((other, params, key));
+                    other_layout = Some((params, key));
                 }
-                let (_, params, key) = other_keys
-                    .iter()
-                    .find(|(s, ..)| *s == other)
-                    .expect("just added");
-                proof::verify_column(params, key, &column, &held.proof).is_ok()
+                let (params, key) = other_layout.as_ref().expect("just built");
+                (params, key)
             };
+            let verifies = held.k == key.shape().k()
+                && held.fingerprint == key.fingerprint()
+                && proof::verify_column(params, key, &column, &held.proof).is_ok();
             if verifies {
                 kept += 1;
                 bar.inc(1);
