@@ -23,6 +23,10 @@ use zkliq_circuits::{Fp, PriceRound};
 use crate::error::StateError;
 use crate::store::State;
 
+/// The grant `?1` exists and is live at time `?2`: not revoked, not expired.
+const LIVE: &str =
+    "token_id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)";
+
 /// The tables of grants and published price rounds (created on open if missing).
 pub(crate) const ACCESS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS grants (
          token_id TEXT PRIMARY KEY,
@@ -215,9 +219,7 @@ impl State {
         let live = self
             .conn
             .query_row(
-                "SELECT 1 FROM grants
-                 WHERE token_id = ?1 AND revoked_at IS NULL
-                   AND (expires_at IS NULL OR expires_at > ?2)",
+                &format!("SELECT 1 FROM grants WHERE {LIVE}"),
                 params![token_id, now()],
                 |_| Ok(()),
             )
@@ -236,9 +238,7 @@ impl State {
         let row = self
             .conn
             .query_row(
-                "SELECT secret_sha256, role, subject FROM grants
-                 WHERE token_id = ?1 AND revoked_at IS NULL
-                   AND (expires_at IS NULL OR expires_at > ?2)",
+                &format!("SELECT secret_sha256, role, subject FROM grants WHERE {LIVE}"),
                 params![token_id, now()],
                 |r| {
                     Ok((

@@ -703,6 +703,13 @@ pub async fn liquidate(
             let answer = out.to_string();
             out["proof"] = proof;
             let mut s = lock(&a.db);
+            // A grant revoked while this one was proving: nothing commits for it.
+            if !s
+                .grant_live(&caller.0.token_id)
+                .map_err(|e| a.state_error(e))?
+            {
+                return Err(ApiError::unauthorized("invalid or revoked token"));
+            }
             // A round published while this one was proving replaces it: no liquidation at
             // prices the operator has moved on from. (The service is the only publisher.)
             if latest(&a, &s)?.prices != t.prices {
