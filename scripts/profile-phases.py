@@ -9,8 +9,8 @@
 
 (run from the repository's root: the example reads its parameters from `target/zkliq-params`).
 `--delay` skips the first milliseconds (parameters and key generation); with DWARF unwinding,
-frames on rayon's worker threads often lose their callers, so curve additions are counted as
-multi-scalar multiplication (the only place the prover adds points), and a sample with no
+frames on rayon's worker threads often lose their callers, so point arithmetic whose caller is
+lost is counted with the multi-scalar multiplications (where most of it is), and a sample with no
 frame that names a phase is counted by its innermost frame (field arithmetic, memory) on a line
 of its own.
 """
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 
+MSM = "multi-scalar multiplications, and point arithmetic whose caller was lost"
 # (substring of a mangled or inlined frame name, phase); the innermost frame that matches wins.
 PHASES = [
     ("ProverKey5build", "key generation"),
@@ -33,15 +34,17 @@ PHASES = [
     ("coeff_to_extended", "FFTs"),
     ("extended_to_coeff", "FFTs"),
     ("lagrange_to_coeff", "FFTs"),
-    ("BoothBuckets", "multi-scalar multiplication (commitments, the IPA)"),
-    ("booth", "multi-scalar multiplication (commitments, the IPA)"),
-    ("multiexp", "multi-scalar multiplication (commitments, the IPA)"),
-    ("curves..Eq", "multi-scalar multiplication (commitments, the IPA)"),
-    ("curves..EqAffine", "multi-scalar multiplication (commitments, the IPA)"),
+    ("parallel_generator_collapse", "the opening argument's folding of the generators"),
+    ("BoothBuckets", MSM),
+    ("booth", MSM),
+    ("multiexp", MSM),
+    # Legacy-mangled `pasta_curves::curves::Eq` (and `EqAffine`): point arithmetic whose caller
+    # was lost (perf script runs with --no-demangle, so this names the crate's type).
+    ("curves..Eq", MSM),
     ("floor_planner", "circuit synthesis and floor planning"),
     ("synthesize", "circuit synthesis and floor planning"),
-    ("permutation", "permutation argument (products)"),
-    ("lookup", "lookup argument (permuting, products)"),
+    ("5plonk11permutation", "permutation argument (products)"),
+    ("5plonk6lookup", "lookup argument (permuting, products)"),
 ]
 # Used only when no frame of a sample names a phase (its callers were lost in unwinding).
 FALLBACKS = [

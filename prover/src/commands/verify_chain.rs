@@ -72,7 +72,13 @@ pub fn run(args: VerifyChainArgs) -> Result<(), Failure> {
             paths[i].display(),
             i + 1,
             paths.len(),
-            super::depth_hint(e, args.depth)
+            // Only the first link can say the depth: every later one is checked at the depth
+            // the first passed at.
+            if i == 0 {
+                super::depth_hint(e, args.depth)
+            } else {
+                String::new()
+            }
         ));
         if args.json {
             say!(
