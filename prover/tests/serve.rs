@@ -1155,7 +1155,9 @@ fn a_token_revoked_while_its_request_waits_gets_nothing() {
             scope.spawn(|| server.post("/v1/accounts/bob/proofs", Some(&doomed), &healthy));
         // Both waiting: the second proof and this one (a request is counted as waiting only
         // once it passed authentication).
-        wait_for("the third request in the queue", &|(_, waiting, _)| waiting == 2);
+        wait_for("the third request in the queue", &|(_, waiting, _)| {
+            waiting == 2
+        });
         let r = server.delete(&format!("/v1/admin/grants/{doomed_id}"), Some(&s.admin));
         assert_eq!(r.status, 204, "{}", r.body);
         // The queue is first come, first served: the last request still waits.
@@ -1177,4 +1179,61 @@ fn a_token_revoked_while_its_request_waits_gets_nothing() {
         (0, 0, 2),
         "only the live token's two proofs were made"
     );
+}
+
+/// A liquidation whose grant is revoked while it proves does not commit: 401, the root and the
+/// transition log unchanged; the same liquidation by a live token then commits.
+#[test]
+fn a_liquidation_revoked_while_it_proves_does_not_commit() {
+    let s = setup();
+    let doomed = grant(&s.db, &["--liquidator", LIQUIDATOR]);
+    let doomed_id = doomed.split('_').nth(1).unwrap().to_owned();
+    let live = grant(&s.db, &["--liquidator", LIQUIDATOR]);
+    let server = Server::start(&s.db, &[], None);
+    let r = server.post("/v1/admin/prices", Some(&s.admin), &read_json(CRASH));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let root = server.get("/v1/root", None).json()["root"].clone();
+    let transitions = || {
+        server
+            .get("/v1/transitions", None)
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = transitions();
+    let running = || {
+        server
+            .get("/metrics", None)
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix("zkliq_queue_running{queue=\"liquidate\"} "))
+            .is_some_and(|v| v.trim() == "1")
+    };
+    std::thread::scope(|scope| {
+        let request = scope.spawn(|| {
+            server.post(
+                "/v1/liquidations",
+                Some(&doomed),
+                &liquidation(LIQUIDATABLE),
+            )
+        });
+        let started = Instant::now();
+        while !running() {
+            assert!(started.elapsed() < Duration::from_secs(60), "never proving");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let r = server.delete(&format!("/v1/admin/grants/{doomed_id}"), Some(&s.admin));
+        assert_eq!(r.status, 204, "{}", r.body);
+        // Revoked while proving (a liquidation proof takes about half a second).
+        assert!(running(), "the revocation came too late to test anything");
+        let r = request.join().unwrap();
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.error(), "invalid or revoked token");
+    });
+    assert_eq!(server.get("/v1/root", None).json()["root"], root);
+    assert_eq!(transitions(), before, "nothing committed");
+    let r = server.post("/v1/liquidations", Some(&live), &liquidation(LIQUIDATABLE));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(transitions(), before + 1);
 }
