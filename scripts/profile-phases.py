@@ -23,10 +23,14 @@ import sys
 import tempfile
 
 MSM = "multi-scalar multiplications, and point arithmetic whose caller was lost"
-# (substring of a mangled or inlined frame name, phase); the innermost frame that matches wins.
-PHASES = [
+# Checked first, on every frame of a sample: work that calls the routines named below.
+CALLERS = [
     ("ProverKey5build", "key generation"),
     ("keygen", "key generation"),
+    ("parallel_generator_collapse", "the opening argument's folding of the generators"),
+]
+# (substring of a mangled or inlined frame name, phase); the innermost frame that matches wins.
+PHASES = [
     ("Evaluator", "quotient: gate, lookup and permutation expressions on the extended domain"),
     ("evaluate_h", "quotient: gate, lookup and permutation expressions on the extended domain"),
     ("recursive_butterfly", "FFTs"),
@@ -34,7 +38,6 @@ PHASES = [
     ("coeff_to_extended", "FFTs"),
     ("extended_to_coeff", "FFTs"),
     ("lagrange_to_coeff", "FFTs"),
-    ("parallel_generator_collapse", "the opening argument's folding of the generators"),
     ("BoothBuckets", MSM),
     ("booth", MSM),
     ("multiexp", MSM),
@@ -80,6 +83,9 @@ def main() -> int:
         if not stack:
             return
         phase = next(
+            (p for k, p in CALLERS for frame in stack if k in frame),
+            None,
+        ) or next(
             (p for table in (PHASES, FALLBACKS) for frame in stack for k, p in table if k in frame),
             "other",
         )
