@@ -334,6 +334,8 @@ pub struct VerifierKey {
     vk: VerifyingKey<Curve>,
     fingerprint: Fingerprint,
     proof_len: usize,
+    /// What each further circuit proved in the same proof adds to its length.
+    proof_len_per_circuit: usize,
 }
 
 fn keygen<C: Circuit<Fp>>(
@@ -343,14 +345,15 @@ fn keygen<C: Circuit<Fp>>(
 ) -> Result<VerifierKey, KeyError> {
     let vk = keygen_vk(params, circuit).map_err(|cause| KeyError::Keygen { shape, cause })?;
     let fingerprint = fingerprint(&vk, shape);
-    let proof_len = CircuitCost::<vesta::Point, _>::measure(shape.k(), circuit)
-        .proof_size(1)
-        .into();
+    let cost = CircuitCost::<vesta::Point, _>::measure(shape.k(), circuit);
+    let proof_len: usize = cost.proof_size(1).into();
+    let two: usize = cost.proof_size(2).into();
     Ok(VerifierKey {
         shape,
         vk,
         fingerprint,
         proof_len,
+        proof_len_per_circuit: two - proof_len,
     })
 }
 
@@ -386,6 +389,15 @@ impl VerifierKey {
     /// The exact length of every proof for this key, in bytes.
     pub fn proof_len(&self) -> usize {
         self.proof_len
+    }
+
+    /// The exact length of a proof of `circuits` circuits of this key at once (halo2 proves
+    /// several circuits of one key in one proof, sharing its vanishing and opening arguments).
+    /// `None` for 0 circuits or a length beyond `usize`.
+    pub fn proof_len_of(&self, circuits: usize) -> Option<usize> {
+        let more = circuits.checked_sub(1)?;
+        more.checked_mul(self.proof_len_per_circuit)?
+            .checked_add(self.proof_len)
     }
 }
 

@@ -180,15 +180,39 @@ pub fn prove_report_witness(
     witness: ReportWitness,
     instance: &[crate::Fp],
 ) -> Result<Vec<u8>, ProveError> {
-    if key.verifier().shape() != CircuitShape::Report(witness.shape) {
+    prove_report_witnesses(params, key, vec![witness], &[instance])
+}
+
+/// Proves several report pieces of one shape in one proof (a group: halo2 shares the
+/// vanishing and opening arguments between them, so each further piece costs less than a proof
+/// of its own; docs/BENCHMARKS.md). `instances[i]` is the column of `witnesses[i]`.
+pub fn prove_report_witnesses(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    witnesses: Vec<ReportWitness>,
+    instances: &[&[crate::Fp]],
+) -> Result<Vec<u8>, ProveError> {
+    if let Some(w) = witnesses
+        .iter()
+        .find(|w| key.verifier().shape() != CircuitShape::Report(w.shape))
+    {
         return Err(ProveError::WrongShape {
             key: key.verifier().shape(),
-            market: witness.shape.into(),
+            market: w.shape.into(),
         });
     }
-    match witness.shape.layout {
-        ReportLayout::V1 => create(params, key, ReportCircuitV1::new(witness), instance),
-        ReportLayout::V2 => create(params, key, ReportCircuitV2::new(witness), instance),
+    if witnesses.is_empty() || witnesses.len() != instances.len() {
+        return Err(ProveError::Halo2(plonk::Error::InvalidInstances));
+    }
+    match key.verifier().shape() {
+        CircuitShape::Report(shape) if shape.layout == ReportLayout::V1 => {
+            let circuits: Vec<_> = witnesses.into_iter().map(ReportCircuitV1::new).collect();
+            create_many(params, key, &circuits, instances)
+        }
+        _ => {
+            let circuits: Vec<_> = witnesses.into_iter().map(ReportCircuitV2::new).collect();
+            create_many(params, key, &circuits, instances)
+        }
     }
 }
 
@@ -198,14 +222,25 @@ fn create<C: Circuit<crate::Fp>>(
     circuit: C,
     instance: &[crate::Fp],
 ) -> Result<Vec<u8>, ProveError> {
+    create_many(params, key, &[circuit], &[instance])
+}
+
+fn create_many<C: Circuit<crate::Fp>>(
+    params: &Params<Curve>,
+    key: &ProverKey,
+    circuits: &[C],
+    instances: &[&[crate::Fp]],
+) -> Result<Vec<u8>, ProveError> {
     let mut rng =
         StdRng::try_from_rng(&mut SysRng).map_err(|e| ProveError::Randomness(e.to_string()))?;
     let mut transcript = Blake2bWrite::<_, Curve, Challenge255<Curve>>::init(vec![]);
+    let columns: Vec<[&[crate::Fp]; 1]> = instances.iter().map(|c| [*c]).collect();
+    let columns: Vec<&[&[crate::Fp]]> = columns.iter().map(|c| &c[..]).collect();
     create_proof(
         params,
         key.pk(),
-        &[circuit],
-        &[&[instance]],
+        circuits,
+        &columns,
         &mut rng,
         &mut transcript,
     )?;
@@ -230,20 +265,34 @@ pub fn verify_column(
     column: &[crate::Fp],
     proof: &[u8],
 ) -> Result<(), VerifyError> {
+    verify_columns(params, key, &[column], proof)
+}
+
+/// Checks a proof of several circuits of one key at once (see [`prove_report_witnesses`]):
+/// one column per circuit, in the order they were proved; the exact length of a proof of that
+/// many circuits, no trailing bytes.
+pub fn verify_columns(
+    params: &Params<Curve>,
+    key: &VerifierKey,
+    columns: &[&[crate::Fp]],
+    proof: &[u8],
+) -> Result<(), VerifyError> {
     let expected = key.shape().public_inputs();
-    if column.len() != expected {
+    if let Some(column) = columns.iter().find(|c| c.len() != expected) {
         return Err(VerifyError::InstanceLength {
             shape: key.shape(),
             expected,
             found: column.len(),
         });
     }
-    check_length(key, proof)?;
+    check_length_of(key, columns.len(), proof)?;
     let mut reader = proof;
     {
         let mut transcript = Blake2bRead::<_, Curve, Challenge255<Curve>>::init(&mut reader);
         let strategy = SingleVerifier::new(params);
-        verify_proof(params, key.vk(), strategy, &[&[column]], &mut transcript)
+        let columns: Vec<[&[crate::Fp]; 1]> = columns.iter().map(|c| [*c]).collect();
+        let columns: Vec<&[&[crate::Fp]]> = columns.iter().map(|c| &c[..]).collect();
+        verify_proof(params, key.vk(), strategy, &columns, &mut transcript)
             .map_err(|_| VerifyError::Invalid)?;
     }
     // halo2 ignores bytes after the transcript: every byte must have been read.
@@ -256,13 +305,22 @@ pub fn verify_column(
 
 /// Rejects proofs whose length differs from the key's exact proof length.
 pub fn check_length(key: &VerifierKey, proof: &[u8]) -> Result<(), VerifyError> {
-    if proof.len() == key.proof_len() {
-        Ok(())
-    } else {
-        Err(VerifyError::Length {
+    check_length_of(key, 1, proof)
+}
+
+/// Rejects proofs of `circuits` circuits whose length differs from the exact length such
+/// proofs have.
+pub fn check_length_of(
+    key: &VerifierKey,
+    circuits: usize,
+    proof: &[u8],
+) -> Result<(), VerifyError> {
+    match key.proof_len_of(circuits) {
+        Some(expected) if proof.len() == expected => Ok(()),
+        expected => Err(VerifyError::Length {
             shape: key.shape(),
-            expected: key.proof_len(),
+            expected: expected.unwrap_or(0),
             found: proof.len(),
-        })
+        }),
     }
 }

@@ -139,8 +139,14 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
     let (db, jsonl) = state(tmp.path());
     let root = common::state_root(&db);
     let out = tmp.path().join("report");
-    // Two pieces at once: each still lands in its own file, and the chain of books is whole.
-    let r = report(&db, &fx(CALM), &out, &["--positions", "8", "--jobs", "2"]);
+    // Two proofs at once, a piece to a proof: each lands in its own file, and the chain of
+    // books is whole.
+    let r = report(
+        &db,
+        &fx(CALM),
+        &out,
+        &["--positions", "8", "--jobs", "2", "--per-proof", "1"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let summary: Value = serde_json::from_str(&r.stdout).unwrap();
     let pieces = summary["pieces"].as_u64().unwrap();
@@ -215,7 +221,7 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
         change(&dir);
         dir
     };
-    let piece = |dir: &Path, i: u64| dir.join(format!("piece-{i:06}.proof.json"));
+    let piece = |dir: &Path, i: u64| dir.join(format!("group-{i:06}.proof.json"));
     let edit = |path: &Path, f: &dyn Fn(&mut Value)| {
         let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         f(&mut v);
@@ -252,16 +258,25 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
     fails(&d, &fx(CALM), &root, "dropped last piece");
     // A duplicated piece.
     let d = variant("duplicated", &|d| {
-        std::fs::copy(piece(d, 2), d.join("piece-000002-copy.proof.json")).unwrap();
+        std::fs::copy(piece(d, 2), d.join("group-000002-copy.proof.json")).unwrap();
     });
     fails(&d, &fx(CALM), &root, "duplicated piece");
-    // Two pieces swapped.
-    let d = variant("reordered", &|d| {
+    // Two files swapped: the same report (the order is the pieces' proven indices, not the
+    // files').
+    let d = variant("files-swapped", &|d| {
         let (a, b) = (piece(d, 1), piece(d, 2));
         let tmp = d.join("swap");
         std::fs::rename(&a, &tmp).unwrap();
         std::fs::rename(&b, &a).unwrap();
         std::fs::rename(&tmp, &b).unwrap();
+    });
+    let swapped = verify(&d, &fx(CALM), &root);
+    assert_eq!(swapped.code, 0, "{}", swapped.stderr);
+    assert_eq!(swapped.stdout, v.stdout);
+    // A reordered chain: two pieces relabelled as each other's place.
+    let d = variant("reordered", &|d| {
+        edit(&piece(d, 1), &|v| v["pieces"][0]["piece"] = Value::from(2));
+        edit(&piece(d, 2), &|v| v["pieces"][0]["piece"] = Value::from(1));
     });
     fails(&d, &fx(CALM), &root, "reordered pieces");
     // An altered flag (a liquidatable account hidden).
@@ -271,10 +286,7 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
             let text = std::fs::read_to_string(&p).unwrap();
             if text.contains("\"liquidatable\": [\n") {
                 edit(&p, &|v| {
-                    v["public_inputs"]["liquidatable"]
-                        .as_array_mut()
-                        .unwrap()
-                        .pop();
+                    v["pieces"][0]["liquidatable"].as_array_mut().unwrap().pop();
                 });
                 return;
             }
@@ -283,6 +295,80 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
     });
     fails(&d, &fx(CALM), &root, "hidden liquidatable account");
 
+    // Three pieces to a proof (the last group may be shorter): the same verified figures, and
+    // a group stands or falls as a whole.
+    let grouped = tmp.path().join("grouped");
+    let r = report(
+        &db,
+        &fx(CALM),
+        &grouped,
+        &["--positions", "8", "--per-proof", "3"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(summary["per_proof"], Value::from(3));
+    assert_eq!(summary["proved"], Value::from(pieces));
+    let g = verify(&grouped, &fx(CALM), &root);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    assert_eq!(
+        g.stdout, v.stdout,
+        "a grouped report proves the same figures"
+    );
+    let files = std::fs::read_dir(&grouped)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("group-")
+        })
+        .count() as u64;
+    assert_eq!(files, pieces.div_ceil(3));
+    let middle = piece(&grouped, 3);
+    let held: Value = serde_json::from_str(&std::fs::read_to_string(&middle).unwrap()).unwrap();
+    assert_eq!(held["pieces"].as_array().unwrap().len(), 3);
+    let grouped_variant = |name: &str, change: &dyn Fn(&Path)| {
+        let dir = tmp.path().join(name);
+        copy_dir(&grouped, &dir);
+        change(&dir);
+        dir
+    };
+    // A piece taken out of its group's list (and so out of the report).
+    let d = grouped_variant("group-short", &|d| {
+        edit(&piece(d, 3), &|v| {
+            v["pieces"].as_array_mut().unwrap().remove(1);
+        })
+    });
+    fails(&d, &fx(CALM), &root, "piece dropped from a group");
+    // One piece's public input altered within a group: the whole group fails.
+    let d = grouped_variant("group-altered", &|d| {
+        edit(&piece(d, 3), &|v| {
+            let out = v["pieces"][2]["book_out"].as_str().unwrap().to_owned();
+            let first = v["pieces"][0]["book_out"].clone();
+            assert_ne!(Value::from(out), first);
+            v["pieces"][2]["book_out"] = first;
+        })
+    });
+    let error = fails(&d, &fx(CALM), &root, "altered piece in a group");
+    assert!(!error.is_empty());
+    // A group's pieces in another order.
+    let d = grouped_variant("group-order", &|d| {
+        edit(&piece(d, 3), &|v| {
+            v["pieces"].as_array_mut().unwrap().swap(0, 1);
+        })
+    });
+    assert!(fails(&d, &fx(CALM), &root, "group reordered").contains("must increase"));
+    // A piece proved alone beside the group that also proves it.
+    let d = grouped_variant("group-duplicate", &|d| {
+        std::fs::copy(piece(&out, 4), piece(d, 4)).unwrap();
+    });
+    fails(&d, &fx(CALM), &root, "piece in a group and alone");
+    // A group's proof under another group's public inputs.
+    let d = grouped_variant("group-proof-swapped", &|d| {
+        let other: Value =
+            serde_json::from_str(&std::fs::read_to_string(piece(d, 0)).unwrap()).unwrap();
+        edit(&piece(d, 3), &|v| v["proof"] = other["proof"].clone());
+    });
+    fails(&d, &fx(CALM), &root, "proof of another group");
+
     // The wrong root, round or market.
     let other = "0x0000000000000000000000000000000000000000000000000000000000000001";
     assert!(fails(&out, &fx(CALM), other, "root").contains("root"));
@@ -290,7 +376,12 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
 
     // A piece from a report at another round, and from another state.
     let crash = tmp.path().join("crash");
-    let r = report(&db, &fx(CRASH), &crash, &["--positions", "8"]);
+    let r = report(
+        &db,
+        &fx(CRASH),
+        &crash,
+        &["--positions", "8", "--per-proof", "1"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(verify(&crash, &fx(CRASH), &root).code, 0);
     let d = variant("foreign-round", &|d| {
@@ -320,7 +411,12 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_ne!(common::state_root(&db2), root);
     let other_out = tmp.path().join("other-report");
-    let r = report(&db2, &fx(CALM), &other_out, &["--positions", "8"]);
+    let r = report(
+        &db2,
+        &fx(CALM),
+        &other_out,
+        &["--positions", "8", "--per-proof", "1"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let d = variant("foreign-state", &|d| {
         std::fs::copy(piece(&other_out, 0), piece(d, 0)).unwrap();
@@ -334,14 +430,20 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
     let (db, _) = state(tmp.path());
     let root = common::state_root(&db);
     let out = tmp.path().join("report");
-    let r = report(&db, &fx(CRASH), &out, &["--positions", "32"]);
+    let r = report(
+        &db,
+        &fx(CRASH),
+        &out,
+        &["--positions", "32", "--per-proof", "1"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let first: Value = serde_json::from_str(&r.stdout).unwrap();
     let pieces = first["pieces"].as_u64().unwrap();
     assert!(pieces >= 2);
-    // A crash after one piece: the others kept byte for byte, the missing one proved again.
-    let kept = std::fs::read(out.join("piece-000000.proof.json")).unwrap();
-    std::fs::remove_file(out.join("piece-000001.proof.json")).unwrap();
+    // A crash after one piece: the others kept byte for byte, the missing one proved again
+    // (the rerun keeps one piece to a proof without --per-proof).
+    let kept = std::fs::read(out.join("group-000000.proof.json")).unwrap();
+    std::fs::remove_file(out.join("group-000001.proof.json")).unwrap();
     std::fs::remove_file(out.join("report.json")).unwrap();
     assert_eq!(
         verify(&out, &fx(CRASH), &root).code,
@@ -361,14 +463,14 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         "{second}"
     );
     assert_eq!(
-        std::fs::read(out.join("piece-000000.proof.json")).unwrap(),
+        std::fs::read(out.join("group-000000.proof.json")).unwrap(),
         kept
     );
     assert_eq!(verify(&out, &fx(CRASH), &root).code, 0);
     // A kept piece is checked as verify-report checks it: one whose proof, or whose key's
     // fingerprint, was altered since (public inputs intact) is proved again, not kept.
     for (i, field) in [(0, "proof"), (1, "vk_fingerprint")] {
-        let path = out.join(format!("piece-{i:06}.proof.json"));
+        let path = out.join(format!("group-{i:06}.proof.json"));
         let mut envelope: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         let text = envelope[field].as_str().unwrap().to_owned();
         let flipped = if text.starts_with('0') { "1" } else { "0" };
@@ -418,8 +520,8 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
     let stray = tmp.path().join("stray");
     std::fs::create_dir_all(&stray).unwrap();
     std::fs::copy(
-        out.join("piece-000000.proof.json"),
-        stray.join("piece-000000.proof.json"),
+        out.join("group-000000.proof.json"),
+        stray.join("group-000000.proof.json"),
     )
     .unwrap();
     let r = report(&db, &fx(CRASH), &stray, &["--positions", "32"]);
@@ -442,6 +544,11 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
             "for another price round (--prices, --shock) (",
         ),
         (CRASH, &["--positions", "8"], "for another --positions ("),
+        (
+            CRASH,
+            &["--positions", "32", "--per-proof", "2"],
+            "for another --per-proof (",
+        ),
         (
             CALM,
             &["--positions", "8", "--buckets", "10000,20000"],

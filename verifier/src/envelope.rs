@@ -43,7 +43,7 @@ pub const LEGACY_STATE_FORMAT: &str = "zkliq-state-proof/1";
 pub const LIQUIDATION_FORMAT: &str = "zkliq-liquidation-proof/1";
 
 /// Every format this crate reads, and what kind of proof each is.
-const KINDS: [(&str, &str); 7] = [
+const KINDS: [(&str, &str); 9] = [
     (
         FORMAT,
         "a health proof (check it with Verifier::verify_health)",
@@ -67,6 +67,14 @@ const KINDS: [(&str, &str); 7] = [
     (
         crate::report::LEGACY_REPORT_PIECE_FORMAT,
         "a round-report piece (check the whole report with Verifier::verify_report)",
+    ),
+    (
+        crate::report::REPORT_GROUP_FORMAT,
+        "a round-report group of pieces (check the whole report with Verifier::verify_report_groups)",
+    ),
+    (
+        crate::report::LEGACY_REPORT_GROUP_FORMAT,
+        "a round-report group of pieces (check the whole report with Verifier::verify_report_groups)",
     ),
     (
         crate::report::REPORT_FORMAT,

@@ -62,8 +62,14 @@ use crate::verifier::{Verifier, check_root, check_round};
 pub const REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/2";
 /// The format of report piece files of circuit layout 1, still read and verified.
 pub const LEGACY_REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/1";
+/// The format of report group files: one proof of several pieces (circuit layout 2).
+pub const REPORT_GROUP_FORMAT: &str = "zkliq-report-group/2";
+/// The format of report group files of circuit layout 1.
+pub const LEGACY_REPORT_GROUP_FORMAT: &str = "zkliq-report-group/1";
 /// The format of report files.
 pub const REPORT_FORMAT: &str = "zkliq-report/1";
+/// The most pieces one group file may hold (one proof of them all).
+pub const MAX_GROUP_PIECES: usize = 256;
 
 /// A parsed report piece file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +165,108 @@ fn report_shape(
         })
 }
 
+fn parse_k(k: u64) -> Result<u32, EnvelopeError> {
+    u32::try_from(k)
+        .ok()
+        .filter(|k| (1..=32).contains(k))
+        .ok_or_else(|| bad("k", format!("must be an integer in 1..=32, got {k}")))
+}
+
+/// The names a piece's public inputs go by in errors: in a piece file, or in a group file.
+struct InputFields {
+    all: &'static str,
+    piece: &'static str,
+    liquidatable: &'static str,
+    root: &'static str,
+    market_commitment: &'static str,
+    price_commitment: &'static str,
+    book_in: &'static str,
+    book_out: &'static str,
+}
+
+const PIECE_FIELDS: InputFields = InputFields {
+    all: "public_inputs",
+    piece: "public_inputs.piece",
+    liquidatable: "public_inputs.liquidatable",
+    root: "public_inputs.root",
+    market_commitment: "public_inputs.market_commitment",
+    price_commitment: "public_inputs.price_commitment",
+    book_in: "public_inputs.book_in",
+    book_out: "public_inputs.book_out",
+};
+
+const GROUP_FIELDS: InputFields = InputFields {
+    all: "pieces[]",
+    piece: "pieces[].piece",
+    liquidatable: "pieces[].liquidatable",
+    root: "pieces[].root",
+    market_commitment: "pieces[].market_commitment",
+    price_commitment: "pieces[].price_commitment",
+    book_in: "pieces[].book_in",
+    book_out: "pieces[].book_out",
+};
+
+/// One piece's public inputs, of `shape` (whose edges are `edges`).
+fn piece_instance(
+    shape: ReportShape,
+    i: &RawPieceInputs,
+    edges: BucketEdges,
+    names: &InputFields,
+) -> Result<ReportInstance, EnvelopeError> {
+    if i.piece >= shape.pieces() {
+        return Err(bad(
+            names.piece,
+            format!("must be below {}, got {}", shape.pieces(), i.piece),
+        ));
+    }
+    let first = i.piece * shape.positions() as u64;
+    let mut flags = vec![false; shape.positions()];
+    let mut previous = None;
+    for leaf in &i.liquidatable {
+        let position = leaf
+            .checked_sub(first)
+            .filter(|p| *p < shape.positions() as u64 && previous.is_none_or(|q| q < *leaf))
+            .ok_or_else(|| {
+                bad(
+                    names.liquidatable,
+                    format!(
+                        "must be increasing leaf indices of the piece ({first}..{}), got {leaf}",
+                        first + shape.positions() as u64
+                    ),
+                )
+            })?;
+        flags[position as usize] = true;
+        previous = Some(*leaf);
+    }
+    ReportInstance::new(
+        shape,
+        element(names.root, &i.root)?,
+        element(names.market_commitment, &i.market_commitment)?,
+        element(names.price_commitment, &i.price_commitment)?,
+        i.piece,
+        element(names.book_in, &i.book_in)?,
+        element(names.book_out, &i.book_out)?,
+        i.last,
+        edges,
+        flags,
+    )
+    .map_err(|e| bad(names.all, e.to_string()))
+}
+
+fn raw_inputs(i: &ReportInstance) -> RawPieceInputs {
+    RawPieceInputs {
+        root: field::to_hex(&i.root),
+        market_commitment: field::to_hex(&i.market_commitment),
+        price_commitment: field::to_hex(&i.price_commitment),
+        piece: i.subtree_index(),
+        book_in: field::to_hex(&i.book_in),
+        book_out: field::to_hex(&i.book_out),
+        last: i.last(),
+        edges: i.edges().as_slice().iter().map(|e| u64::from(*e)).collect(),
+        liquidatable: i.liquidatable().collect(),
+    }
+}
+
 fn edges(values: &[u64]) -> Result<BucketEdges, EnvelopeError> {
     let values = values
         .iter()
@@ -199,52 +307,12 @@ impl ReportPieceEnvelope {
             _ => ReportLayout::V2,
         };
         let raw: RawPiece = parse_json(bytes)?;
-        let i = &raw.public_inputs;
-        let edges = edges(&i.edges)?;
+        let edges = edges(&raw.public_inputs.edges)?;
         let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len(), layout)?;
-        let k = u32::try_from(raw.k)
-            .ok()
-            .filter(|k| (1..=32).contains(k))
-            .ok_or_else(|| bad("k", format!("must be an integer in 1..=32, got {}", raw.k)))?;
-        if i.piece >= shape.pieces() {
-            return Err(bad(
-                "public_inputs.piece",
-                format!("must be below {}, got {}", shape.pieces(), i.piece),
-            ));
-        }
-        let first = i.piece * shape.positions() as u64;
-        let mut flags = vec![false; shape.positions()];
-        let mut previous = None;
-        for leaf in &i.liquidatable {
-            let position = leaf
-                .checked_sub(first)
-                .filter(|p| *p < shape.positions() as u64 && previous.is_none_or(|q| q < *leaf))
-                .ok_or_else(|| {
-                    bad(
-                        "public_inputs.liquidatable",
-                        format!("must be increasing leaf indices of the piece ({first}..{}), got {leaf}", first + shape.positions() as u64),
-                    )
-                })?;
-            flags[position as usize] = true;
-            previous = Some(*leaf);
-        }
-        let instance = ReportInstance::new(
-            shape,
-            element("public_inputs.root", &i.root)?,
-            element("public_inputs.market_commitment", &i.market_commitment)?,
-            element("public_inputs.price_commitment", &i.price_commitment)?,
-            i.piece,
-            element("public_inputs.book_in", &i.book_in)?,
-            element("public_inputs.book_out", &i.book_out)?,
-            i.last,
-            edges,
-            flags,
-        )
-        .map_err(|e| bad("public_inputs", e.to_string()))?;
         Ok(ReportPieceEnvelope {
-            k,
+            k: parse_k(raw.k)?,
             fingerprint: parse_fingerprint(&raw.vk_fingerprint)?,
-            instance,
+            instance: piece_instance(shape, &raw.public_inputs, edges, &PIECE_FIELDS)?,
             proof: parse_proof(&raw.proof)?,
         })
     }
@@ -264,17 +332,161 @@ impl ReportPieceEnvelope {
             positions: shape.positions() as u64,
             k: u64::from(self.k),
             vk_fingerprint: self.fingerprint.to_hex(),
-            public_inputs: RawPieceInputs {
-                root: field::to_hex(&i.root),
-                market_commitment: field::to_hex(&i.market_commitment),
-                price_commitment: field::to_hex(&i.price_commitment),
-                piece: i.subtree_index(),
-                book_in: field::to_hex(&i.book_in),
-                book_out: field::to_hex(&i.book_out),
-                last: i.last(),
-                edges: i.edges().as_slice().iter().map(|e| u64::from(*e)).collect(),
-                liquidatable: i.liquidatable().collect(),
-            },
+            public_inputs: raw_inputs(i),
+            proof: hex::encode(&self.proof),
+        };
+        let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
+        text.push('\n');
+        text
+    }
+}
+
+/// A parsed group file: one proof of several pieces of one shape
+/// (`zkliq_circuits::proof::prove_report_witnesses`). A piece file is a group of one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportGroupEnvelope {
+    /// The circuit's `k` the file states (checked against the shape's, as a piece's).
+    pub k: u32,
+    /// Fingerprint of the verifying key the proof was made for.
+    pub fingerprint: Fingerprint,
+    /// The pieces' public inputs, in the order they were proved (increasing piece indices),
+    /// all of one shape.
+    pub instances: Vec<ReportInstance>,
+    /// The proof bytes.
+    pub proof: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    format: String,
+    shape: u64,
+    depth: u64,
+    positions: u64,
+    k: u64,
+    vk_fingerprint: String,
+    pieces: Vec<RawPieceInputs>,
+    proof: String,
+}
+
+impl From<ReportPieceEnvelope> for ReportGroupEnvelope {
+    fn from(piece: ReportPieceEnvelope) -> Self {
+        ReportGroupEnvelope {
+            k: piece.k,
+            fingerprint: piece.fingerprint,
+            instances: vec![piece.instance],
+            proof: piece.proof,
+        }
+    }
+}
+
+impl ReportGroupEnvelope {
+    /// Wraps a proof of `instances` made with `key` (the key of their report shape).
+    ///
+    /// # Panics
+    ///
+    /// If `instances` is empty or `key` is not the key of every instance's shape.
+    pub fn new(key: &VerifierKey, instances: Vec<ReportInstance>, proof: Vec<u8>) -> Self {
+        assert!(
+            !instances.is_empty()
+                && instances
+                    .iter()
+                    .all(|i| key.shape() == CircuitShape::Report(i.shape())),
+            "ReportGroupEnvelope::new needs pieces and the key of their shape"
+        );
+        ReportGroupEnvelope {
+            k: key.shape().k(),
+            fingerprint: key.fingerprint(),
+            instances,
+            proof,
+        }
+    }
+
+    /// The shape of its pieces.
+    pub fn shape(&self) -> ReportShape {
+        self.instances[0].shape()
+    }
+
+    /// Parses a group file, or a piece file as a group of one. Never panics, whatever the
+    /// bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        let format = expect_format(
+            bytes,
+            &[
+                REPORT_GROUP_FORMAT,
+                LEGACY_REPORT_GROUP_FORMAT,
+                REPORT_PIECE_FORMAT,
+                LEGACY_REPORT_PIECE_FORMAT,
+            ],
+            "a report group or piece",
+        )?;
+        let layout = match format.as_str() {
+            REPORT_PIECE_FORMAT | LEGACY_REPORT_PIECE_FORMAT => {
+                return ReportPieceEnvelope::from_json(bytes).map(Self::from);
+            }
+            LEGACY_REPORT_GROUP_FORMAT => ReportLayout::V1,
+            _ => ReportLayout::V2,
+        };
+        let raw: RawGroup = parse_json(bytes)?;
+        let Some(first) = raw.pieces.first() else {
+            return Err(bad("pieces", "must hold at least one piece"));
+        };
+        if raw.pieces.len() > MAX_GROUP_PIECES {
+            return Err(bad(
+                "pieces",
+                format!(
+                    "must hold at most {MAX_GROUP_PIECES} pieces, got {}",
+                    raw.pieces.len()
+                ),
+            ));
+        }
+        let edges = edges(&first.edges)?;
+        let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len(), layout)?;
+        let mut instances: Vec<ReportInstance> = Vec::with_capacity(raw.pieces.len());
+        for piece in &raw.pieces {
+            if piece.edges != first.edges {
+                return Err(bad(
+                    "pieces[].edges",
+                    "must be the same in every piece of a group",
+                ));
+            }
+            if let Some(before) = instances.last()
+                && before.subtree_index() >= piece.piece
+            {
+                return Err(bad(
+                    "pieces[].piece",
+                    format!(
+                        "must increase within a group, got {} after {}",
+                        piece.piece,
+                        before.subtree_index()
+                    ),
+                ));
+            }
+            instances.push(piece_instance(shape, piece, edges.clone(), &GROUP_FIELDS)?);
+        }
+        Ok(ReportGroupEnvelope {
+            k: parse_k(raw.k)?,
+            fingerprint: parse_fingerprint(&raw.vk_fingerprint)?,
+            instances,
+            proof: parse_proof(&raw.proof)?,
+        })
+    }
+
+    /// The group file as pretty-printed JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let shape = self.shape();
+        let raw = RawGroup {
+            format: match shape.layout {
+                ReportLayout::V1 => LEGACY_REPORT_GROUP_FORMAT,
+                ReportLayout::V2 => REPORT_GROUP_FORMAT,
+            }
+            .to_owned(),
+            shape: shape.batch.assets.assets() as u64,
+            depth: u64::from(shape.batch.tree.depth()),
+            positions: shape.positions() as u64,
+            k: u64::from(self.k),
+            vk_fingerprint: self.fingerprint.to_hex(),
+            pieces: self.instances.iter().map(raw_inputs).collect(),
             proof: hex::encode(&self.proof),
         };
         let mut text = serde_json::to_string_pretty(&raw).expect("plain strings and numbers");
@@ -522,7 +734,29 @@ impl Verifier {
         round: &Round,
         root: impl Into<StateRoot>,
     ) -> Result<ReportVerdict, VerifyError> {
+        let groups: Vec<ReportGroupEnvelope> = pieces.iter().cloned().map(Into::into).collect();
+        self.verify_report_groups(&groups, report, round, root)
+    }
+
+    /// [`Verifier::verify_report`] for a report whose proofs may each cover several pieces
+    /// (group files; a piece file is a group of one): the pieces of all `groups`, taken in
+    /// the order of their indices, must be `0..report.pieces`, each exactly once; every
+    /// group's proof must verify for its pieces. Never panics, whatever the inputs.
+    pub fn verify_report_groups(
+        &self,
+        groups: &[ReportGroupEnvelope],
+        report: &ReportFile,
+        round: &Round,
+        root: impl Into<StateRoot>,
+    ) -> Result<ReportVerdict, VerifyError> {
         let root = root.into();
+        // Every piece with its group, by piece index (a group of a shard holds every N-th).
+        let mut pieces: Vec<(&ReportInstance, usize)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| group.instances.iter().map(move |i| (i, g)))
+            .collect();
+        pieces.sort_by_key(|(i, _)| i.subtree_index());
         if report.depth != root.depth {
             return Err(VerifyError::DepthMismatch {
                 expected: root.depth,
@@ -533,7 +767,7 @@ impl Verifier {
             return Err(report_error(
                 None,
                 format!(
-                    "the report has {} piece(s), but {} piece file(s) were given (a shard's directory holds only its own: join the shards with `zkliq report merge`)",
+                    "the report has {} piece(s), but the given files hold {} (a shard's directory holds only its own: join the shards with `zkliq report merge`)",
                     report.pieces,
                     pieces.len()
                 ),
@@ -543,9 +777,9 @@ impl Verifier {
         let assets = round.market().shape().assets();
         let real = round.market().assets().len();
         let mut liquidatable = Vec::new();
-        for (i, piece) in pieces.iter().enumerate() {
+        for (i, (inst, g)) in pieces.iter().enumerate() {
             let i = i as u64;
-            let inst = &piece.instance;
+            let piece = &groups[*g];
             let shape = inst.shape();
             let at = |problem: String| report_error(Some(i), problem);
             check_round(
@@ -591,7 +825,7 @@ impl Verifier {
             }
             let expected_in = match i {
                 0 => Book::empty(assets, report.edges.len()).commitment(report.first_blind),
-                _ => pieces[i as usize - 1].instance.book_out,
+                _ => pieces[i as usize - 1].0.book_out,
             };
             if inst.book_in != expected_in {
                 return Err(at(match i {
@@ -601,7 +835,7 @@ impl Verifier {
             }
             liquidatable.extend(inst.liquidatable());
         }
-        let last = &pieces[pieces.len() - 1].instance;
+        let last = pieces[pieces.len() - 1].0;
         let book = &report.book;
         if book.collateral.len() != assets
             || book.debt.len() != assets
@@ -636,11 +870,18 @@ impl Verifier {
                 "the liquidatable count differs from the pieces' flags".to_owned(),
             ));
         }
-        let report_check = self.verify_pieces(pieces);
-        if let Some((i, e)) = report_check {
+        if let Some((g, e)) = self.verify_pieces(groups) {
+            let group = &groups[g].instances;
             return Err(report_error(
-                Some(i as u64),
-                format!("does not verify: {e}"),
+                Some(group[0].subtree_index()),
+                match group.len() {
+                    1 => format!("does not verify: {e}"),
+                    n => format!(
+                        "does not verify: {e} (its proof covers {n} pieces, {} to {}, none of which is proven)",
+                        group[0].subtree_index(),
+                        group[n - 1].subtree_index()
+                    ),
+                },
             ));
         }
         Ok(ReportVerdict {

@@ -221,6 +221,10 @@ trait Item {
     fn fingerprint(&self) -> Fingerprint;
     fn proof(&self) -> &[u8];
     fn column(&self) -> Vec<Fp>;
+    /// One column per circuit the proof proves (one, but for report groups).
+    fn columns(&self) -> Vec<Vec<Fp>> {
+        vec![self.column()]
+    }
 }
 
 impl Item for ProofEnvelope {
@@ -268,9 +272,9 @@ impl Item for LiquidationProofEnvelope {
     }
 }
 
-impl Item for crate::report::ReportPieceEnvelope {
+impl Item for crate::report::ReportGroupEnvelope {
     fn circuit(&self) -> CircuitShape {
-        CircuitShape::Report(self.instance.shape())
+        CircuitShape::Report(self.shape())
     }
     fn fingerprint(&self) -> Fingerprint {
         self.fingerprint
@@ -279,7 +283,10 @@ impl Item for crate::report::ReportPieceEnvelope {
         &self.proof
     }
     fn column(&self) -> Vec<Fp> {
-        self.instance.to_column()
+        self.instances[0].to_column()
+    }
+    fn columns(&self) -> Vec<Vec<Fp>> {
+        self.instances.iter().map(|i| i.to_column()).collect()
     }
 }
 
@@ -501,7 +508,8 @@ impl Verifier {
                 found: envelope.fingerprint().to_hex(),
             });
         }
-        proof::check_length(&key, envelope.proof()).map_err(from_proof)?;
+        proof::check_length_of(&key, envelope.columns().len(), envelope.proof())
+            .map_err(from_proof)?;
         Ok((params, key))
     }
 
@@ -535,7 +543,7 @@ impl Verifier {
     /// fails, with why.
     pub(crate) fn verify_pieces(
         &self,
-        pieces: &[crate::report::ReportPieceEnvelope],
+        pieces: &[crate::report::ReportGroupEnvelope],
     ) -> Option<(usize, VerifyError)> {
         let mut report = self.verify_many(pieces, |_, _| Ok(()));
         let failed = report.results.iter().position(Result::is_err)?;
@@ -575,9 +583,9 @@ impl Verifier {
             }
         }
         for (_, params, key, group) in groups {
-            let items: Vec<(Vec<Fp>, &[u8])> = group
+            let items: Vec<(Vec<Vec<Fp>>, &[u8])> = group
                 .iter()
-                .map(|&i| (envelopes[i].column(), envelopes[i].proof()))
+                .map(|&i| (envelopes[i].columns(), envelopes[i].proof()))
                 .collect();
             let mut valid = vec![false; group.len()];
             bisect(&params, &key, &items, &mut valid);
@@ -601,16 +609,20 @@ impl Verifier {
 fn bisect(
     params: &Params<Curve>,
     key: &VerifierKey,
-    items: &[(Vec<Fp>, &[u8])],
+    items: &[(Vec<Vec<Fp>>, &[u8])],
     valid: &mut [bool],
 ) {
-    if let [(column, bytes)] = items {
-        valid[0] = proof::verify_column(params, key, column, bytes).is_ok();
+    if let [(columns, bytes)] = items {
+        let columns: Vec<&[Fp]> = columns.iter().map(Vec::as_slice).collect();
+        valid[0] = proof::verify_columns(params, key, &columns, bytes).is_ok();
         return;
     }
     let mut batch = BatchVerifier::<Curve>::new();
-    for (column, bytes) in items {
-        batch.add_proof(vec![vec![column.clone()]], bytes.to_vec());
+    for (columns, bytes) in items {
+        batch.add_proof(
+            columns.iter().map(|c| vec![c.clone()]).collect(),
+            bytes.to_vec(),
+        );
     }
     if batch.finalize(params, key.vk()) {
         valid.fill(true);

@@ -1,10 +1,12 @@
 //! The stored round reports (the 40 accounts of `fixtures/state` in a depth-8 tree, crash round,
-//! pieces of 8) in `fixtures/proofs/report/` (circuit layout 1, format `zkliq-report-piece/1`)
-//! and `fixtures/proofs/report-v2/` (layout 2) still verify with their figures, also mixed, and
-//! mutated piece and report files never panic the verifier and are never accepted changed.
-//! Regenerate layout 2's on purpose with `ZKLIQ_REGENERATE_FIXTURES=1 cargo test --release -p
-//! zkliq-verifier --test stored_report`; layout 1's files are never regenerated: they are what
-//! shows that proofs of its release keep verifying.
+//! pieces of 8) in `fixtures/proofs/report/` (circuit layout 1, format `zkliq-report-piece/1`),
+//! `fixtures/proofs/report-v2/` (layout 2, a proof per piece) and `fixtures/proofs/report-groups/`
+//! (layout 2, two pieces to a proof, format `zkliq-report-group/2`) still verify with their
+//! figures, also mixed, and mutated piece, group and report files never panic the verifier and
+//! are never accepted changed. Regenerate the layout-2 ones on purpose with
+//! `ZKLIQ_REGENERATE_FIXTURES=1 cargo test --release -p zkliq-verifier --test stored_report`;
+//! layout 1's files are never regenerated: they are what shows that proofs of its release keep
+//! verifying.
 
 mod common;
 
@@ -23,16 +25,39 @@ use zkliq_circuits::report::{
 };
 use zkliq_circuits::tree::{self, EmptyTree, MemoryStore, TreeSpec};
 use zkliq_circuits::{Account, Market, PriceRound};
-use zkliq_verifier::{ReportFile, ReportPieceEnvelope, Round, StateRoot, Verifier, from_hex};
+use zkliq_verifier::{
+    ReportFile, ReportGroupEnvelope, ReportPieceEnvelope, Round, StateRoot, Verifier, from_hex,
+};
 
 const DEPTH: u32 = 8;
 
-const LAYOUTS: [ReportLayout; 2] = [ReportLayout::V1, ReportLayout::V2];
+/// A stored report: its circuit layout and pieces per proof.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Kind {
+    layout: ReportLayout,
+    per_proof: usize,
+}
 
-fn dir(layout: ReportLayout) -> PathBuf {
-    common::fixtures().join(match layout {
-        ReportLayout::V1 => "proofs/report",
-        ReportLayout::V2 => "proofs/report-v2",
+const V1: Kind = Kind {
+    layout: ReportLayout::V1,
+    per_proof: 1,
+};
+const V2: Kind = Kind {
+    layout: ReportLayout::V2,
+    per_proof: 1,
+};
+const GROUPS: Kind = Kind {
+    layout: ReportLayout::V2,
+    per_proof: 2,
+};
+
+const KINDS: [Kind; 3] = [V1, V2, GROUPS];
+
+fn dir(kind: Kind) -> PathBuf {
+    common::fixtures().join(match (kind.layout, kind.per_proof) {
+        (ReportLayout::V1, _) => "proofs/report",
+        (ReportLayout::V2, 1) => "proofs/report-v2",
+        (ReportLayout::V2, _) => "proofs/report-groups",
     })
 }
 
@@ -47,7 +72,8 @@ fn inputs() -> (Market, PriceRound, Vec<Account>) {
     (market, prices, accounts)
 }
 
-fn regenerate(layout: ReportLayout) {
+fn regenerate(kind: Kind) {
+    let layout = kind.layout;
     let (market, prices, accounts) = inputs();
     let spec = TreeSpec::v2(DEPTH).unwrap();
     let edges = BucketEdges::default_edges();
@@ -71,7 +97,8 @@ fn regenerate(layout: ReportLayout) {
     // public fixtures). `zkliq report` derives its blinds from a random private seed.
     let blind = |i: u64| Fp::from(0x5eed_0000 + i) * Fp::from(0x9e37_79b9_7f4a_7c15);
     let mut book = Book::empty(market.shape().assets(), edges.len());
-    std::fs::create_dir_all(dir(layout)).unwrap();
+    std::fs::create_dir_all(dir(kind)).unwrap();
+    let mut group: Vec<(ReportWitness, Vec<Fp>)> = Vec::new();
     for i in 0..pieces {
         let refs: Vec<Option<&Account>> =
             (0..8).map(|j| accounts.get((8 * i + j) as usize)).collect();
@@ -90,17 +117,29 @@ fn regenerate(layout: ReportLayout) {
         );
         let column = w.public_inputs();
         book = Book::from_fields(w.book_out(), market.shape().assets(), edges.len()).unwrap();
-        let bytes = proof::prove_report_witness(&params, &key, w, &column).unwrap();
-        let envelope = ReportPieceEnvelope::new(
-            key.verifier(),
-            ReportInstance::from_column(shape, &column).unwrap(),
-            bytes,
-        );
-        std::fs::write(
-            dir(layout).join(format!("piece-{i:06}.proof.json")),
-            envelope.to_json(),
-        )
-        .unwrap();
+        group.push((w, column));
+        if group.len() < kind.per_proof && i + 1 < pieces {
+            continue;
+        }
+        let (witnesses, columns): (Vec<_>, Vec<_>) = std::mem::take(&mut group).into_iter().unzip();
+        let first = i + 1 - columns.len() as u64;
+        let refs: Vec<&[Fp]> = columns.iter().map(Vec::as_slice).collect();
+        let bytes = proof::prove_report_witnesses(&params, &key, witnesses, &refs).unwrap();
+        let instances: Vec<ReportInstance> = columns
+            .iter()
+            .map(|c| ReportInstance::from_column(shape, c).unwrap())
+            .collect();
+        let (name, text) = match kind.per_proof {
+            1 => (
+                format!("piece-{first:06}.proof.json"),
+                ReportPieceEnvelope::new(key.verifier(), instances[0].clone(), bytes).to_json(),
+            ),
+            _ => (
+                format!("group-{first:06}.proof.json"),
+                ReportGroupEnvelope::new(key.verifier(), instances, bytes).to_json(),
+            ),
+        };
+        std::fs::write(dir(kind).join(name), text).unwrap();
     }
     let report = ReportFile {
         depth: DEPTH,
@@ -111,25 +150,25 @@ fn regenerate(layout: ReportLayout) {
         last_blind: blind(pieces),
         book,
     };
-    std::fs::write(dir(layout).join("report.json"), report.to_json()).unwrap();
+    std::fs::write(dir(kind).join("report.json"), report.to_json()).unwrap();
     let root = spec.publish(
         zkliq_circuits::commitment::market_commitment(&market),
         tree_root,
     );
     std::fs::write(
-        dir(layout).join("root.txt"),
+        dir(kind).join("root.txt"),
         format!("{}\n", zkliq_circuits::field::to_hex(&root)),
     )
     .unwrap();
 }
 
-fn stored(layout: ReportLayout) -> (Vec<Vec<u8>>, Vec<u8>, Round, StateRoot) {
+fn stored(kind: Kind) -> (Vec<Vec<u8>>, Vec<u8>, Round, StateRoot) {
     let (market, prices, _) = inputs();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir(layout))
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir(kind))
         .unwrap_or_else(|e| {
             panic!(
                 "{}: {e} (regenerate with ZKLIQ_REGENERATE_FIXTURES=1)",
-                dir(layout).display()
+                dir(kind).display()
             )
         })
         .map(|e| e.unwrap().path())
@@ -137,9 +176,9 @@ fn stored(layout: ReportLayout) -> (Vec<Vec<u8>>, Vec<u8>, Round, StateRoot) {
         .collect();
     paths.sort();
     let pieces = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    let report = std::fs::read(dir(layout).join("report.json")).unwrap();
+    let report = std::fs::read(dir(kind).join("report.json")).unwrap();
     let root = from_hex(
-        std::fs::read_to_string(dir(layout).join("root.txt"))
+        std::fs::read_to_string(dir(kind).join("root.txt"))
             .unwrap()
             .trim(),
     )
@@ -161,25 +200,36 @@ fn verify(
 ) -> Option<zkliq_verifier::ReportVerdict> {
     let pieces = pieces
         .iter()
-        .map(|p| ReportPieceEnvelope::from_json(p).ok())
+        .map(|p| ReportGroupEnvelope::from_json(p).ok())
         .collect::<Option<Vec<_>>>()?;
     let report = ReportFile::from_json(report).ok()?;
-    verifier.verify_report(&pieces, &report, round, root).ok()
+    verifier
+        .verify_report_groups(&pieces, &report, round, root)
+        .ok()
 }
 
 #[test]
 fn the_stored_reports_verify_with_the_reference_figures() {
-    for layout in LAYOUTS {
-        stored_report_verifies(layout);
+    for kind in KINDS {
+        stored_report_verifies(kind);
     }
 }
 
-fn stored_report_verifies(layout: ReportLayout) {
-    if layout == ReportLayout::V2 && std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
-        regenerate(layout);
+fn stored_report_verifies(kind: Kind) {
+    if kind.layout == ReportLayout::V2 && std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
+        regenerate(kind);
     }
-    let (pieces, report, round, root) = stored(layout);
-    let format = format!("\"format\": \"zkliq-report-piece/{}\"", layout.number());
+    let (pieces, report, round, root) = stored(kind);
+    let format = format!(
+        "\"format\": \"zkliq-report-{}/{}\"",
+        if kind.per_proof == 1 {
+            "piece"
+        } else {
+            "group"
+        },
+        kind.layout.number()
+    );
+    assert_eq!(pieces.len(), 5usize.div_ceil(kind.per_proof));
     assert!(
         pieces
             .iter()
@@ -200,11 +250,11 @@ fn stored_report_verifies(layout: ReportLayout) {
     // A piece stating another k parses (parsing lays out no circuit) and is refused.
     let mut wrong = pieces.clone();
     let text = String::from_utf8(wrong[2].clone()).unwrap();
-    let k = ReportPieceEnvelope::from_json(&wrong[2]).unwrap().k;
+    let k = ReportGroupEnvelope::from_json(&wrong[2]).unwrap().k;
     wrong[2] = text
         .replacen(&format!("\"k\": {k}"), &format!("\"k\": {}", k + 1), 1)
         .into_bytes();
-    assert_eq!(ReportPieceEnvelope::from_json(&wrong[2]).unwrap().k, k + 1);
+    assert_eq!(ReportGroupEnvelope::from_json(&wrong[2]).unwrap().k, k + 1);
     assert!(verify(&Verifier::new(), &wrong, &report, &round, root).is_none());
 }
 
@@ -213,9 +263,16 @@ fn stored_report_verifies(layout: ReportLayout) {
 /// `k` and fingerprint all of the other layout's piece) is refused.
 #[test]
 fn a_report_may_mix_layouts_but_a_piece_keeps_its_own() {
-    let (v1, report, round, root) = stored(ReportLayout::V1);
-    let (v2, report_v2, _, _) = stored(ReportLayout::V2);
+    let (v1, report, round, root) = stored(V1);
+    let (v2, report_v2, _, _) = stored(V2);
+    let (groups, report_groups, _, _) = stored(GROUPS);
     assert_eq!(report, report_v2, "the same blinds and book");
+    assert_eq!(report, report_groups, "the same blinds and book");
+    // Pieces 0 and 1 in layout 1, one at a time; the groups of 2..=3 and 4 in layout 2.
+    let mixed: Vec<Vec<u8>> = v1[..2].iter().chain(&groups[1..]).cloned().collect();
+    let verdict = verify(&Verifier::new(), &mixed, &report, &round, root)
+        .expect("pieces and groups mixed verify");
+    assert_eq!(verdict.pieces, 5);
     let mixed: Vec<Vec<u8>> = v1[..2].iter().chain(&v2[2..]).cloned().collect();
     let verdict = verify(&Verifier::new(), &mixed, &report, &round, root).expect("mixed verifies");
     assert_eq!(verdict.pieces, 5);
@@ -244,18 +301,25 @@ fn a_report_may_mix_layouts_but_a_piece_keeps_its_own() {
 /// accepted unless the parsed files are the originals.
 #[test]
 fn mutated_reports_never_panic_and_are_never_accepted_changed() {
-    for layout in LAYOUTS {
-        mutated_reports(layout);
+    for kind in KINDS {
+        mutated_reports(kind);
     }
 }
 
-fn mutated_reports(layout: ReportLayout) {
-    let (pieces, report, round, root) = stored(layout);
-    let verifier = Verifier::new();
-    let originals: Vec<ReportPieceEnvelope> = pieces
+/// Parsed files in the order of their first piece (the verifier's order, not the files').
+fn parsed_in_order(files: &[Vec<u8>]) -> Vec<ReportGroupEnvelope> {
+    let mut parsed: Vec<ReportGroupEnvelope> = files
         .iter()
-        .map(|p| ReportPieceEnvelope::from_json(p).unwrap())
+        .map(|p| ReportGroupEnvelope::from_json(p).unwrap())
         .collect();
+    parsed.sort_by_key(|g| g.instances[0].subtree_index());
+    parsed
+}
+
+fn mutated_reports(kind: Kind) {
+    let (pieces, report, round, root) = stored(kind);
+    let verifier = Verifier::new();
+    let originals = parsed_in_order(&pieces);
     let original_report = ReportFile::from_json(&report).unwrap();
     let cases: usize = std::env::var("ZKLIQ_FUZZ_CASES")
         .ok()
@@ -293,11 +357,11 @@ fn mutated_reports(layout: ReportLayout) {
         };
         if verdict.is_some() {
             accepted += 1;
-            let parsed: Vec<_> = p
-                .iter()
-                .map(|x| ReportPieceEnvelope::from_json(x).unwrap())
-                .collect();
-            assert_eq!(parsed, originals, "case {case}: changed pieces accepted");
+            assert_eq!(
+                parsed_in_order(&p),
+                originals,
+                "case {case}: changed pieces accepted"
+            );
             assert_eq!(
                 ReportFile::from_json(&r).unwrap(),
                 original_report,
@@ -306,4 +370,36 @@ fn mutated_reports(layout: ReportLayout) {
         }
     }
     eprintln!("{cases} mutated reports, {accepted} accepted (each equal to the original)");
+}
+
+/// One proof binds every public input of every piece it proves: the stored group of pieces 2
+/// and 3, each input of each piece changed in turn (by adding 1), never verifies; unchanged, it
+/// does; and neither piece's inputs verify alone or in the other order.
+#[test]
+fn every_public_input_of_every_piece_in_a_group_is_bound() {
+    let (files, ..) = stored(GROUPS);
+    let group = ReportGroupEnvelope::from_json(&files[1]).unwrap();
+    assert_eq!(group.instances.len(), 2);
+    let shape = group.shape();
+    let params = ParamsStore::in_memory().get(shape.k()).unwrap();
+    let key = zkliq_circuits::keys::VerifierKey::build(&params, shape).unwrap();
+    let columns: Vec<Vec<Fp>> = group.instances.iter().map(|i| i.to_column()).collect();
+    let check = |columns: &[Vec<Fp>]| {
+        let refs: Vec<&[Fp]> = columns.iter().map(Vec::as_slice).collect();
+        proof::verify_columns(&params, &key, &refs, &group.proof)
+    };
+    assert_eq!(check(&columns), Ok(()));
+    let mut flipped = 0;
+    for piece in 0..columns.len() {
+        for row in 0..columns[piece].len() {
+            let mut changed = columns.clone();
+            changed[piece][row] += Fp::one();
+            assert!(check(&changed).is_err(), "piece {piece}, row {row}");
+            flipped += 1;
+        }
+    }
+    assert_eq!(flipped, 2 * key.shape().public_inputs());
+    let swapped = vec![columns[1].clone(), columns[0].clone()];
+    assert!(check(&swapped).is_err());
+    assert!(check(&columns[..1]).is_err());
 }

@@ -1,13 +1,13 @@
 //! `zkliq verify-report`: check a round report directory (`report.json` and its
-//! `piece-*.proof.json` files) against a market, a price round and a published state root
-//! ([`zkliq_verifier::Verifier::verify_report`]). Exit 0 only if every piece verifies and the
+//! `group-*.proof.json` and `piece-*.proof.json` files) against a market, a price round and a published state root
+//! ([`zkliq_verifier::Verifier::verify_report_groups`]). Exit 0 only if every piece verifies and the
 //! pieces cover the whole tree exactly once; then it prints the whole-book figures.
 
 use anyhow::anyhow;
 use serde_json::json;
 use zkliq_circuits::field;
 use zkliq_verifier::{
-    ReportFile, ReportPieceEnvelope, ReportVerdict, Round, StateRoot, Verifier, VerifyError,
+    ReportFile, ReportGroupEnvelope, ReportVerdict, Round, StateRoot, Verifier, VerifyError,
 };
 
 use crate::cli::VerifyReportArgs;
@@ -47,7 +47,7 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
     let paths = piece_files(&args.dir)?;
     let mut pieces = Vec::with_capacity(paths.len());
     for path in &paths {
-        let piece = ReportPieceEnvelope::from_json(&files::read_bytes(path)?)
+        let piece = ReportGroupEnvelope::from_json(&files::read_bytes(path)?)
             .map_err(|e| fail(rejected(anyhow!("{}: {e}", path.display()))))?;
         pieces.push(piece);
     }
@@ -57,7 +57,7 @@ pub fn run(args: VerifyReportArgs) -> Result<(), Failure> {
     };
     let root = StateRoot::new(root).with_depth(args.depth.unwrap_or(zkliq_circuits::tree::DEPTH));
     let verdict = verifier
-        .verify_report(&pieces, &report, &round, root)
+        .verify_report_groups(&pieces, &report, &round, root)
         .map_err(|e| match e {
             VerifyError::Keys(_) => internal(anyhow!("{e}")),
             e => fail(rejected(anyhow!(
@@ -142,10 +142,10 @@ pub(crate) fn report_json(verdict: &ReportVerdict, round: &Round) -> serde_json:
 /// The report's piece files, in piece order.
 fn piece_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Failure> {
     let mut out = files::list(dir, |name| {
-        name.starts_with("piece-") && name.ends_with(".proof.json")
+        (name.starts_with("piece-") || name.starts_with("group-")) && name.ends_with(".proof.json")
     })?;
-    // By piece number, not as text: `piece-1000000` comes after `piece-999999`. Names that
-    // are not `piece-<number>` go last (the verifier then finds a piece out of place).
-    files::sort_by_number(&mut out, "piece-");
+    // The verifier orders the pieces by their proven indices; a stable order keeps its
+    // messages the same from run to run.
+    out.sort();
     Ok(out)
 }

@@ -15,7 +15,7 @@ use zkliq_circuits::liquidation::Request;
 use zkliq_circuits::{Claim, Fp, Market, PriceRound, Shape, field};
 use zkliq_state::{IdempotentAnswer, PublishedRound, Role, StoredAccount, TransitionKind};
 use zkliq_verifier::{
-    AnyEnvelope, Context, ReportFile, ReportPieceEnvelope, Round, StateRoot, VerifyError,
+    AnyEnvelope, Context, ReportFile, ReportGroupEnvelope, Round, StateRoot, VerifyError,
 };
 
 use super::auth::Caller;
@@ -179,8 +179,8 @@ fn circuit_of(proof: &Value) -> Result<(Shape, Option<u32>), VerifyError> {
             what: "pieces",
             kind: "a round report",
         })?;
-        let piece = ReportPieceEnvelope::from_json(first.to_string().as_bytes())?;
-        let batch = piece.instance.shape().batch;
+        let piece = ReportGroupEnvelope::from_json(first.to_string().as_bytes())?;
+        let batch = piece.shape().batch;
         return Ok((batch.assets, Some(batch.tree.depth())));
     }
     Ok(
@@ -272,9 +272,11 @@ pub async fn verify(State(app): Shared, body: Result<Json<VerifyBody>, ApiError>
                     .map(|p| p.as_slice())
                     .unwrap_or_default()
                     .iter()
-                    .map(|p| ReportPieceEnvelope::from_json(p.to_string().as_bytes()))
+                    .map(|p| ReportGroupEnvelope::from_json(p.to_string().as_bytes()))
                     .collect::<Result<Vec<_>, _>>()?;
-                let verdict = a.verifier.verify_report(&pieces, &report, &round, root)?;
+                let verdict = a
+                    .verifier
+                    .verify_report_groups(&pieces, &report, &round, root)?;
                 return Ok(verify_report::report_json(&verdict, &round));
             }
             let mut context = Context::new(&round);
