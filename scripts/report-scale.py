@@ -62,6 +62,7 @@ def main():
     parser.add_argument("--assets", type=int, choices=sorted(MARKETS), default=4)
     parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values, one run each")
     parser.add_argument("--shard", help="I/N: time only this shard of the report (no verify-report)")
+    parser.add_argument("--per-proof", type=int, help="pieces per proof (default: zkliq report's)")
     args = parser.parse_args()
     if not ZKLIQ.exists():
         sys.exit("target/release/zkliq not found: run cargo build --release -p zkliq-prover first")
@@ -81,6 +82,8 @@ def main():
         for n, jobs in enumerate(args.jobs.split(",")):
             out = work / f"report-{jobs}"
             command = ["report", "--state", str(db), "--prices", str(prices), "--out", str(out), "--positions", str(args.positions), "--jobs", jobs]
+            if args.per_proof:
+                command += ["--per-proof", str(args.per_proof)]
             if args.shard:
                 secret = work / f"secret-{jobs}.json"
                 subprocess.run([str(ZKLIQ), "report", "secret", "--out", str(secret)], check=True, env=env, stdout=subprocess.DEVNULL)
@@ -89,7 +92,7 @@ def main():
             summary = json.loads(text)
             line = {
                 "accounts": summary["accounts"], "liquidatable": summary["liquidatable"],
-                "pieces": summary["pieces"], "positions": summary["positions"], "k": summary["k"], "jobs": int(jobs),
+                "pieces": summary["pieces"], "positions": summary["positions"], "k": summary["k"], "jobs": int(jobs), "per_proof": summary["per_proof"],
                 "seconds": round(seconds, 1), "prove_seconds": round(summary["seconds"]["prove"], 1),
                 "ms_per_account": round(seconds * 1e3 / summary["accounts"], 1),
                 "prove_ms_per_account": summary["ms_per_account"] and round(summary["ms_per_account"], 1), "peak_mib": round(rss),

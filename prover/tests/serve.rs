@@ -443,6 +443,8 @@ fn every_endpoint_with_its_roles() {
         &fx(CRASH),
         "--positions",
         "8",
+        "--per-proof",
+        "2",
         "--out",
         &dir.display().to_string(),
     ]);
@@ -451,9 +453,12 @@ fn every_endpoint_with_its_roles() {
         serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
     };
     let report_file = read("report.json");
+    // Two pieces to a proof: group files 0, 2, 4 (the last of one piece).
     let pieces: Vec<Value> = (0..report_file["pieces"].as_u64().unwrap())
-        .map(|i| read(&format!("piece-{i:06}.proof.json")))
+        .step_by(2)
+        .map(|i| read(&format!("group-{i:06}.proof.json")))
         .collect();
+    assert_eq!(pieces.len(), 3);
     let report = json!({
         "proof": {"report": report_file, "pieces": pieces},
         "market": market, "prices": crash, "root": root["root"],

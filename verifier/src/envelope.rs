@@ -62,11 +62,11 @@ const KINDS: [(&str, &str); 9] = [
     ),
     (
         crate::report::REPORT_PIECE_FORMAT,
-        "a round-report piece (check the whole report with Verifier::verify_report)",
+        "a round-report piece (check the whole report with Verifier::verify_report_groups)",
     ),
     (
         crate::report::LEGACY_REPORT_PIECE_FORMAT,
-        "a round-report piece (check the whole report with Verifier::verify_report)",
+        "a round-report piece (check the whole report with Verifier::verify_report_groups)",
     ),
     (
         crate::report::REPORT_GROUP_FORMAT,
@@ -78,7 +78,7 @@ const KINDS: [(&str, &str); 9] = [
     ),
     (
         crate::report::REPORT_FORMAT,
-        "a round report (check it with Verifier::verify_report)",
+        "a round report (check it with Verifier::verify_report_groups)",
     ),
 ];
 

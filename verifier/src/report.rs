@@ -24,6 +24,13 @@
 //! `zkliq-report-piece/1` (layout 1, written before layout 2) keep verifying, and one report may
 //! hold pieces of both, since both prove the same statement.
 //!
+//! A group file (`group-000000.proof.json`, what `zkliq report` writes) holds one proof of
+//! several pieces of one shape (`zkliq report --per-proof`): the same header, then `"pieces"`,
+//! a list of public inputs as above in increasing piece order (1 to [`MAX_GROUP_PIECES`]), then
+//! the one `"proof"`. Its format is `zkliq-report-group/2` (`/1` in circuit layout 1).
+//! [`ReportGroupEnvelope::from_json`] reads both kinds, a piece file as a group of one, and
+//! [`Verifier::verify_report_groups`] checks a report of any mix of them.
+//!
 //! The report file (`report.json`) opens the book chain at both ends:
 //!
 //! ```json
