@@ -43,8 +43,9 @@ use crate::{files, pool, setup};
 /// The piece sizes a report may use.
 const PIECE_SIZES: [usize; 3] = [8, 32, 128];
 
-/// Pieces per proof by default: 1.43× the throughput of a proof per piece for 128-position
-/// pieces, two proofs at once (docs/BENCHMARKS.md), for about 3.6 GiB per proof.
+/// Pieces per proof by default: a 4-asset report of 128-position pieces, two proofs at once,
+/// is 1.25× faster than with a proof per piece (docs/BENCHMARKS.md), for about 3.5 GiB per
+/// proof in flight.
 const PER_PROOF: usize = 8;
 
 /// The secret file: the seed of the blinds.
