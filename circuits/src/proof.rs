@@ -53,7 +53,9 @@ pub enum ProveError {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum VerifyError {
     /// The proof does not have the exact length proofs of this key have.
-    #[error("proof has {found} bytes, but every {shape} proof has exactly {expected}")]
+    #[error(
+        "proof has {found} bytes, but a {shape} proof of these public inputs has exactly {expected}"
+    )]
     Length {
         /// The key's shape.
         shape: CircuitShape,

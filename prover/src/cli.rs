@@ -436,7 +436,8 @@ pub enum ReportCommand {
 /// `zkliq verify-report`.
 #[derive(Debug, Args)]
 pub struct VerifyReportArgs {
-    /// The report directory: report.json and its piece-*.proof.json files.
+    /// The report directory: report.json and its group-*.proof.json (and earlier releases'
+    /// piece-*.proof.json) files.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     /// The market the state is bound to.

@@ -368,6 +368,36 @@ fn a_report_equals_the_reference_and_every_alteration_fails() {
         edit(&piece(d, 3), &|v| v["proof"] = other["proof"].clone());
     });
     fails(&d, &fx(CALM), &root, "proof of another group");
+    // A crash mid-report, and a group altered since: a rerun (keeping three to a proof) proves
+    // those two groups again and keeps the others whole.
+    std::fs::remove_file(piece(&grouped, 3)).unwrap();
+    std::fs::remove_file(grouped.join("report.json")).unwrap();
+    edit(&piece(&grouped, 0), &|v| {
+        let proof = v["proof"].as_str().unwrap().to_owned();
+        let flipped = if proof.starts_with('0') { "1" } else { "0" };
+        v["proof"] = Value::from(format!("{flipped}{}", &proof[1..]));
+    });
+    let r = report(&db, &fx(CALM), &grouped, &["--positions", "8"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rerun: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (
+            &rerun["per_proof"],
+            &rerun["proved"],
+            &rerun["reproved"],
+            &rerun["kept"]
+        ),
+        (
+            &Value::from(3),
+            &Value::from(6),
+            &Value::from(3),
+            &Value::from(pieces - 6)
+        ),
+        "{rerun}"
+    );
+    let g = verify(&grouped, &fx(CALM), &root);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    assert_eq!(g.stdout, v.stdout);
 
     // The wrong root, round or market.
     let other = "0x0000000000000000000000000000000000000000000000000000000000000001";

@@ -28,7 +28,9 @@ pub enum VerifyError {
         found: String,
     },
     /// The proof has the wrong number of bytes (trailing or missing bytes).
-    #[error("proof: has {found} bytes, but every {shape} proof has exactly {expected}")]
+    #[error(
+        "proof: has {found} bytes, but a {shape} proof of these public inputs has exactly {expected}"
+    )]
     Length {
         /// The circuit.
         shape: CircuitShape,

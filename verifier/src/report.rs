@@ -274,12 +274,12 @@ fn raw_inputs(i: &ReportInstance) -> RawPieceInputs {
     }
 }
 
-fn edges(values: &[u64]) -> Result<BucketEdges, EnvelopeError> {
+fn edges(field: &'static str, values: &[u64]) -> Result<BucketEdges, EnvelopeError> {
     let values = values
         .iter()
-        .map(|e| u32::try_from(*e).map_err(|_| bad("edges", format!("edge {e} is too large"))))
+        .map(|e| u32::try_from(*e).map_err(|_| bad(field, format!("edge {e} is too large"))))
         .collect::<Result<Vec<_>, _>>()?;
-    BucketEdges::new(values).map_err(|e| bad("edges", e.to_string()))
+    BucketEdges::new(values).map_err(|e| bad(field, e.to_string()))
 }
 
 impl ReportPieceEnvelope {
@@ -314,7 +314,7 @@ impl ReportPieceEnvelope {
             _ => ReportLayout::V2,
         };
         let raw: RawPiece = parse_json(bytes)?;
-        let edges = edges(&raw.public_inputs.edges)?;
+        let edges = edges("public_inputs.edges", &raw.public_inputs.edges)?;
         let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len(), layout)?;
         Ok(ReportPieceEnvelope {
             k: parse_k(raw.k)?,
@@ -410,6 +410,10 @@ impl ReportGroupEnvelope {
     }
 
     /// The shape of its pieces.
+    ///
+    /// # Panics
+    ///
+    /// If it holds no pieces (parsing and [`ReportGroupEnvelope::new`] never make one).
     pub fn shape(&self) -> ReportShape {
         self.instances[0].shape()
     }
@@ -447,10 +451,10 @@ impl ReportGroupEnvelope {
                 ),
             ));
         }
-        let edges = edges(&first.edges)?;
+        let edges = edges("pieces[].edges", &first.edges)?;
         let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len(), layout)?;
         let mut instances: Vec<ReportInstance> = Vec::with_capacity(raw.pieces.len());
-        for piece in &raw.pieces {
+        for (entry, piece) in raw.pieces.iter().enumerate() {
             if piece.edges != first.edges {
                 return Err(bad(
                     "pieces[].edges",
@@ -469,7 +473,16 @@ impl ReportGroupEnvelope {
                     ),
                 ));
             }
-            instances.push(piece_instance(shape, piece, edges.clone(), &GROUP_FIELDS)?);
+            let instance = piece_instance(shape, piece, edges.clone(), &GROUP_FIELDS).map_err(
+                |e| match e {
+                    EnvelopeError::Field { field, problem } => EnvelopeError::Field {
+                        field,
+                        problem: format!("{problem} (entry {entry} of the list)"),
+                    },
+                    e => e,
+                },
+            )?;
+            instances.push(instance);
         }
         Ok(ReportGroupEnvelope {
             k: parse_k(raw.k)?,
@@ -565,7 +578,7 @@ impl ReportFile {
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
         expect_format(bytes, &[REPORT_FORMAT], "a report")?;
         let raw: RawReport = parse_json(bytes)?;
-        let edges = edges(&raw.edges)?;
+        let edges = edges("edges", &raw.edges)?;
         let depth = u32::try_from(raw.depth)
             .ok()
             .filter(|d| TreeSpec::v2(*d).is_some())
@@ -728,8 +741,8 @@ fn report_error(piece: Option<u64>, problem: impl Into<String>) -> VerifyError {
 }
 
 impl Verifier {
-    /// Verifies a whole round report: `pieces` (in file order) and `report` against `round`
-    /// and `root`. Checks, besides every proof: the pieces are `0..report.pieces` in order, all
+    /// Verifies a whole round report: `pieces` (in any order) and `report` against `round`
+    /// and `root`. Checks, besides every proof: the pieces are `0..report.pieces`, each once, all
     /// of one shape (the market's, the root's depth) and edges, at the root and round; the
     /// first starts from the empty book under `first_blind`; each next one starts from the book
     /// the one before ended with; only the last is flagged `last`; and `report.book` under
@@ -757,6 +770,21 @@ impl Verifier {
         root: impl Into<StateRoot>,
     ) -> Result<ReportVerdict, VerifyError> {
         let root = root.into();
+        // Groups built in code may break what parsing ensures: refuse them before use.
+        for (g, group) in groups.iter().enumerate() {
+            let Some(first) = group.instances.first() else {
+                return Err(report_error(
+                    None,
+                    format!("proof file {g} holds no pieces"),
+                ));
+            };
+            if group.instances.iter().any(|i| i.shape() != first.shape()) {
+                return Err(report_error(
+                    Some(first.subtree_index()),
+                    "shares a proof with pieces of another shape".to_owned(),
+                ));
+            }
+        }
         // Every piece with its group, by piece index (a group of a shard holds every N-th).
         let mut pieces: Vec<(&ReportInstance, usize)> = groups
             .iter()

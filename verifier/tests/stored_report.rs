@@ -403,3 +403,43 @@ fn every_public_input_of_every_piece_in_a_group_is_bound() {
     assert!(check(&swapped).is_err());
     assert!(check(&columns[..1]).is_err());
 }
+
+/// Groups built in code, not parsed: one with no pieces, and one whose pieces are of two
+/// layouts, are refused without a panic.
+#[test]
+fn groups_built_in_code_are_checked_too() {
+    let (files, report, round, root) = stored(GROUPS);
+    let report = ReportFile::from_json(&report).unwrap();
+    let mut groups: Vec<ReportGroupEnvelope> = files
+        .iter()
+        .map(|f| ReportGroupEnvelope::from_json(f).unwrap())
+        .collect();
+    let verifier = Verifier::new();
+    assert!(
+        verifier
+            .verify_report_groups(&groups, &report, &round, root)
+            .is_ok()
+    );
+    let mut empty = groups.clone();
+    empty.push(ReportGroupEnvelope {
+        instances: Vec::new(),
+        ..groups[0].clone()
+    });
+    let refused = verifier.verify_report_groups(&empty, &report, &round, root);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("holds no pieces")),
+        "{refused:?}"
+    );
+    let (v1, ..) = stored(V1);
+    let v1_piece = ReportPieceEnvelope::from_json(&v1[3]).unwrap().instance;
+    groups[1].instances[1] = v1_piece;
+    let refused = verifier.verify_report_groups(&groups, &report, &round, root);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("another shape")),
+        "{refused:?}"
+    );
+}

@@ -15,7 +15,8 @@ use crate::tree::TreeFormat;
 
 /// How a report piece's circuit lays out its regions. Both layouts prove the same statement with
 /// the same public inputs; they differ in columns, rows and so in verifying keys. Layout `n`
-/// writes piece files of format `zkliq-report-piece/n`.
+/// writes group files of format `zkliq-report-group/n` (piece files, `zkliq-report-piece/n`,
+/// before groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReportLayout {
     /// Every chip on `a0..a4` (the batch circuit's columns): the range-check column `a4` sets

@@ -83,7 +83,8 @@ impl RunContext {
     /// --shock) and --positions".
     fn differences(&self, other: &RunContext) -> String {
         if self.format != other.format {
-            return "earlier zkliq (a proof per piece; verify-report still checks it)".to_owned();
+            return "zkliq version (an earlier one, a proof per piece: verify-report still checks it)"
+                .to_owned();
         }
         let names: Vec<&str> = [
             (self.root != other.root, "state root (--state)"),
@@ -803,6 +804,13 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
             };
             let group = ReportGroupEnvelope::from_json(&files::read_bytes(&path)?)
                 .map_err(|e| rejected(anyhow!("{}: {e}", path.display())))?;
+            // Written under a name of its first piece: unique, since each piece is in one file.
+            let first = group.instances[0].subtree_index();
+            let name: std::ffi::OsString = if name.to_string_lossy().starts_with("piece-") {
+                format!("piece-{first:06}.proof.json").into()
+            } else {
+                group_path(Path::new(""), first).into_os_string()
+            };
             for index in group.instances.iter().map(ReportInstance::subtree_index) {
                 if let Some(other) = pieces.insert(index, path.clone()) {
                     return Err(rejected(anyhow!(
@@ -812,13 +820,7 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
                     )));
                 }
             }
-            if proofs.iter().any(|(n, _)| n == name) {
-                return Err(rejected(anyhow!(
-                    "{}: another shard has a file of this name",
-                    path.display()
-                )));
-            }
-            proofs.push((name.to_owned(), path.clone()));
+            proofs.push((name, path.clone()));
         }
     }
     let (_, report_bytes) =
@@ -895,7 +897,8 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
 
 /// The group at `path` if its pieces' public inputs are `instances`, in either circuit layout
 /// (a rerun keeps it if its proof verifies: both layouts prove the same statement, and a
-/// report may mix them).
+/// report may mix them; a group of the other layout is one a zkliq whose choice of layout
+/// differed wrote into this directory).
 fn held(path: &Path, instances: &[&ReportInstance]) -> Option<ReportGroupEnvelope> {
     std::fs::read(path)
         .ok()

@@ -139,7 +139,7 @@ pub(crate) fn report_json(verdict: &ReportVerdict, round: &Round) -> serde_json:
     })
 }
 
-/// The report's piece files, in piece order.
+/// The report's group and piece files, sorted by name.
 fn piece_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Failure> {
     let mut out = files::list(dir, |name| {
         (name.starts_with("piece-") || name.starts_with("group-")) && name.ends_with(".proof.json")
