@@ -115,8 +115,8 @@ pub fn render(page: &Page<'_>) -> String {
                     }
                 }
                 p {
-                    "A chain of " strong data-figure="pieces" { (r.pieces) } " zero-knowledge proofs (pieces of "
-                    (r.positions) " leaves) covers every leaf of the state tree with root "
+                    "A chain of " strong data-figure="pieces" { (r.pieces) } " pieces of "
+                    (r.positions) " leaves, each proven in zero knowledge (several to a proof), covers every leaf of the state tree with root "
                     code data-figure="root" { (field::to_hex(&page.root)) }
                     " (depth " (r.depth) ") at price round " (page.prices.round())
                     " (timestamp " (page.prices.timestamp()) "). Only the whole-book figures below are public: no account's balances, and no per-piece sums."
