@@ -10,8 +10,9 @@
 //! (`--shard I/N`, pieces `p` with `p mod N = I`) proves its own pieces of the one chain.
 //! Its pieces are proved `--per-proof` at a time, in one proof each (a group file,
 //! `group-<first piece>.proof.json`), and a rerun after a crash keeps the group files that
-//! already hold their public inputs and a proof that verifies, and proves the rest. `report.json` (the opened ends of the chain) is written
-//! last: a directory with it holds a complete report (or a complete shard).
+//! already hold their public inputs and a proof that verifies, and proves the rest.
+//! `report.json` (the opened ends of the chain) is written last: a directory with it holds a
+//! complete report (or a complete shard).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -335,7 +336,7 @@ fn prove_report(
     let mut liquidatable = Vec::new();
     let proved = AtomicU64::new(0);
     let (mut kept, mut reproved) = (0u64, 0u64);
-    // The verifying key of the other circuit layout, built when a piece file of it is found.
+    // The verifying key of the other circuit layout, built when a group file of it is found.
     let mut other_layout: Option<(Arc<Params<Curve>>, VerifierKey)> = None;
     let jobs = setup::jobs(args.jobs);
     let prove_started = Instant::now();
@@ -706,7 +707,7 @@ fn has_report_files(dir: &Path) -> Result<bool, Failure> {
     Ok(!report_files(dir)?.is_empty())
 }
 
-/// The report files of `dir` (pieces, report.json, shard.json).
+/// The report files of `dir` (groups, pieces, report.json, report.html, shard.json).
 fn report_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     files::list(dir, |name| {
         ((name.starts_with("piece-") || name.starts_with("group-"))
