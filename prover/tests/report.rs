@@ -618,12 +618,16 @@ fn a_rerun_resumes_and_bad_flags_are_refused() {
         assert!(r.stderr.contains(expected), "{flags:?}: {}", r.stderr);
         assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     }
-    for (flag, name) in [("--jobs", "'--jobs <J>'"), ("--per-proof", "'--per-proof <N>'")] {
+    for (flag, name) in [
+        ("--jobs", "'--jobs <J>'"),
+        ("--per-proof", "'--per-proof <N>'"),
+    ] {
         for value in ["0", "65"] {
             let r = report(&db, &fx(CRASH), &tmp.path().join("bad"), &[flag, value]);
             assert_eq!(r.code, 2, "{}", r.stderr);
             assert!(
-                r.stderr.contains(&format!("{name}: {value} is not in 1..=64")),
+                r.stderr
+                    .contains(&format!("{name}: {value} is not in 1..=64")),
                 "{}",
                 r.stderr
             );

@@ -225,6 +225,10 @@ trait Item {
     fn columns(&self) -> Vec<Vec<Fp>> {
         vec![self.column()]
     }
+    /// How many circuits the proof proves (its length depends on it).
+    fn circuits(&self) -> usize {
+        1
+    }
 }
 
 impl Item for ProofEnvelope {
@@ -287,6 +291,9 @@ impl Item for crate::report::ReportGroupEnvelope {
     }
     fn columns(&self) -> Vec<Vec<Fp>> {
         self.instances.iter().map(|i| i.to_column()).collect()
+    }
+    fn circuits(&self) -> usize {
+        self.instances.len()
     }
 }
 
@@ -508,8 +515,7 @@ impl Verifier {
                 found: envelope.fingerprint().to_hex(),
             });
         }
-        proof::check_length_of(&key, envelope.columns().len(), envelope.proof())
-            .map_err(from_proof)?;
+        proof::check_length_of(&key, envelope.circuits(), envelope.proof()).map_err(from_proof)?;
         Ok((params, key))
     }
 

@@ -1,7 +1,8 @@
 //! `zkliq verify-report`: check a round report directory (`report.json` and its
-//! `group-*.proof.json` and `piece-*.proof.json` files) against a market, a price round and a published state root
-//! ([`zkliq_verifier::Verifier::verify_report_groups`]). Exit 0 only if every piece verifies and the
-//! pieces cover the whole tree exactly once; then it prints the whole-book figures.
+//! `group-*.proof.json` and `piece-*.proof.json` files) against a market, a price round and a
+//! published state root ([`zkliq_verifier::Verifier::verify_report_groups`]). Exit 0 only if
+//! every piece verifies and the pieces cover the whole tree exactly once; then it prints the
+//! whole-book figures.
 
 use anyhow::anyhow;
 use serde_json::json;
