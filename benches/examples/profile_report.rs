@@ -12,7 +12,22 @@ fn main() {
             .unwrap_or(default)
     };
     let (n, height, per_proof) = (arg(1, 1), arg(2, 7) as u32, arg(3, 1).max(1));
-    let w = zkliq_benches::four_asset_report(height);
+    let mut w = zkliq_benches::four_asset_report(height);
+    if let Some(layout) = std::env::args().nth(4) {
+        use zkliq_circuits::report::ReportLayout;
+        let layout = match layout.as_str() {
+            "v1" => ReportLayout::V1,
+            "v2" => ReportLayout::V2,
+            _ => ReportLayout::V3,
+        };
+        w.shape = w.shape.with_layout(layout);
+    }
+    eprintln!(
+        "{} at k = {}, {} rows",
+        w.shape,
+        w.shape.k(),
+        w.shape.rows()
+    );
     let params = ParamsStore::cached_in("target/zkliq-params")
         .get(w.shape.k())
         .unwrap();

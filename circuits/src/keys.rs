@@ -22,7 +22,9 @@ use crate::batch::{BatchCircuit, BatchShape};
 use crate::field::Fp;
 use crate::health::circuit::HealthCircuit;
 use crate::liquidation::{LiquidationCircuit, LiquidationShape};
-use crate::report::{ReportCircuitV1, ReportCircuitV2, ReportInstance, ReportLayout, ReportShape};
+use crate::report::{
+    ReportCircuitV1, ReportCircuitV2, ReportCircuitV3, ReportInstance, ReportLayout, ReportShape,
+};
 use crate::shape::Shape;
 
 /// The curve proofs are made over (its scalar field is [`crate::Fp`]).
@@ -367,6 +369,7 @@ impl VerifierKey {
             s @ CircuitShape::Report(r) => match r.layout {
                 ReportLayout::V1 => keygen(params, s, &ReportCircuitV1::keygen(r)),
                 ReportLayout::V2 => keygen(params, s, &ReportCircuitV2::keygen(r)),
+                ReportLayout::V3 => keygen(params, s, &ReportCircuitV3::keygen(r)),
             },
         }
     }
@@ -429,6 +432,9 @@ impl ProverKey {
                 }
                 ReportLayout::V2 => {
                     keygen_pk(params, verifier.vk.clone(), &ReportCircuitV2::keygen(r))
+                }
+                ReportLayout::V3 => {
+                    keygen_pk(params, verifier.vk.clone(), &ReportCircuitV3::keygen(r))
                 }
             },
         }

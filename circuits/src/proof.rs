@@ -20,7 +20,9 @@ use crate::health::witness::HealthWitness;
 use crate::inputs::{Account, Market, PriceRound};
 use crate::keys::{CircuitShape, Curve, ProverKey, VerifierKey};
 use crate::liquidation::{LiquidationCircuit, LiquidationWitness};
-use crate::report::{ReportCircuitV1, ReportCircuitV2, ReportLayout, ReportWitness};
+use crate::report::{
+    ReportCircuitV1, ReportCircuitV2, ReportCircuitV3, ReportLayout, ReportWitness,
+};
 
 /// Why a proof could not be created.
 #[derive(Debug, Error)]
@@ -209,6 +211,10 @@ pub fn prove_report_witnesses(
     match key.verifier().shape() {
         CircuitShape::Report(shape) if shape.layout == ReportLayout::V1 => {
             let circuits: Vec<_> = witnesses.into_iter().map(ReportCircuitV1::new).collect();
+            create_many(params, key, &circuits, instances)
+        }
+        CircuitShape::Report(shape) if shape.layout == ReportLayout::V3 => {
+            let circuits: Vec<_> = witnesses.into_iter().map(ReportCircuitV3::new).collect();
             create_many(params, key, &circuits, instances)
         }
         _ => {

@@ -253,3 +253,30 @@ fn report_circuit_layout_2_columns() {
         result,
     );
 }
+
+/// The report-piece circuit's layout 3: a sample of all its cells, and the cells of its third
+/// Poseidon lane `c0..c3` (the odd positions' account commitments) and third lookup column `a6`.
+#[test]
+fn report_circuit_layout_3() {
+    use zkliq_circuits::report::{ReportCircuitV3, ReportLayout};
+    let pieces = scene_pieces(true);
+    let w = common::in_layout(&pieces[1], ReportLayout::V3);
+    all_regions(&w, &ReportCircuitV3::new(w.clone()));
+    let w = common::in_layout(&scene_pieces(false)[0], ReportLayout::V3);
+    let started = Instant::now();
+    // In creation order: a0..a4 are 0..=4, layout 2's b0..b3 and a5 are 5..=9, then c0..c3 are
+    // 10..=13 and a6 is 14.
+    let result = perturb::check_columns(
+        &format!("{}", w.shape),
+        w.shape.k(),
+        &ReportCircuitV3::new(w.clone()),
+        &w.public_inputs(),
+        &[10, 11, 12, 13, 14],
+        60,
+    );
+    report(
+        &format!("{}, lane c0..c3 and column a6", w.shape),
+        started,
+        result,
+    );
+}

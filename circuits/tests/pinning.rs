@@ -274,20 +274,22 @@ fn liquidation_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
     }
 }
 
-/// Report pieces (depth 32, the default five edges) in both layouts: the smallest `k`, and a
-/// description pinned in `fixtures/keys/report-<assets>x<positions>.txt` (layout 1, as released:
-/// never regenerated) and `report-v2-<assets>x<positions>.txt` (layout 2).
+/// Report pieces (depth 32, the default five edges) in every layout: the smallest `k`, and a
+/// description pinned in `fixtures/keys/report-<assets>x<positions>.txt` (layout 1) and
+/// `report-v2-<assets>x<positions>.txt` (layout 2), both as released and never regenerated, and
+/// `report-v3-<assets>x<positions>.txt` (layout 3).
 #[test]
 fn report_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
     use zkliq_circuits::report::ReportLayout;
     pin_report_layout::<1>(ReportLayout::V1, "report");
     pin_report_layout::<2>(ReportLayout::V2, "report-v2");
+    pin_report_layout::<3>(ReportLayout::V3, "report-v3");
 }
 
 fn pin_report_layout<const L: u8>(layout: zkliq_circuits::report::ReportLayout, prefix: &str) {
     use zkliq_circuits::report::{ReportCircuit, ReportShape};
     let dir = common::fixtures().join("keys");
-    let regenerate = layout != zkliq_circuits::report::ReportLayout::V1
+    let regenerate = layout == zkliq_circuits::report::ReportLayout::V3
         && std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some();
     let cs = constraint_system_digest::<ReportCircuit<L>>();
     for assets in Shape::ALL {

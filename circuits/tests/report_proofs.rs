@@ -12,12 +12,12 @@ use zkliq_circuits::report::{
 };
 use zkliq_circuits::{Account, Fp};
 
-/// A two-piece report as real proofs in both circuit layouts: both pieces verify, the chain of
+/// A two-piece report as real proofs in every circuit layout: both pieces verify, the chain of
 /// book commitments links them, the last one opens to the reference's book, and changing any
 /// public input of either makes verification fail.
 #[test]
 fn a_two_piece_report_verifies_and_binds_every_public_input() {
-    for layout in [ReportLayout::V1, ReportLayout::V2] {
+    for layout in [ReportLayout::V1, ReportLayout::V2, ReportLayout::V3] {
         two_piece_report(layout);
     }
 }

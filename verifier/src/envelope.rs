@@ -43,7 +43,7 @@ pub const LEGACY_STATE_FORMAT: &str = "zkliq-state-proof/1";
 pub const LIQUIDATION_FORMAT: &str = "zkliq-liquidation-proof/1";
 
 /// Every format this crate reads, and what kind of proof each is.
-const KINDS: [(&str, &str); 9] = [
+const KINDS: [(&str, &str); 11] = [
     (
         FORMAT,
         "a health proof (check it with Verifier::verify_health)",
@@ -59,6 +59,14 @@ const KINDS: [(&str, &str); 9] = [
     (
         LIQUIDATION_FORMAT,
         "a liquidation proof (check it with Verifier::verify_liquidation)",
+    ),
+    (
+        crate::report::REPORT_PIECE_FORMAT_V3,
+        "a round-report piece (check the whole report with Verifier::verify_report_groups)",
+    ),
+    (
+        crate::report::REPORT_GROUP_FORMAT_V3,
+        "a round-report group of pieces (check the whole report with Verifier::verify_report_groups)",
     ),
     (
         crate::report::REPORT_PIECE_FORMAT,

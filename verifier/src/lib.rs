@@ -80,8 +80,8 @@ pub use envelope::{
 pub use error::VerifyError;
 pub use report::{
     BucketCount, LEGACY_REPORT_GROUP_FORMAT, LEGACY_REPORT_PIECE_FORMAT, MAX_GROUP_PIECES,
-    REPORT_FORMAT, REPORT_GROUP_FORMAT, REPORT_PIECE_FORMAT, ReportFile, ReportGroupEnvelope,
-    ReportPieceEnvelope, ReportVerdict,
+    REPORT_FORMAT, REPORT_GROUP_FORMAT, REPORT_GROUP_FORMAT_V3, REPORT_PIECE_FORMAT,
+    REPORT_PIECE_FORMAT_V3, ReportFile, ReportGroupEnvelope, ReportPieceEnvelope, ReportVerdict,
 };
 pub use verdict::{HealthVerdict, LeafClaim, LiquidationVerdict, RoundInfo, StateVerdict, Verdict};
 pub use verifier::{BatchReport, Unbound, Verifier};

@@ -22,12 +22,13 @@
 //! `liquidatable` lists the leaf indices (not positions) whose flag is 1, in increasing order.
 //! The format's number is the circuit's layout ([`ReportLayout`]): pieces of format
 //! `zkliq-report-piece/1` (layout 1, written before layout 2) keep verifying, and one report may
-//! hold pieces of both, since both prove the same statement.
+//! hold pieces of every layout, since all prove the same statement.
 //!
 //! A group file (`group-000000.proof.json`, what `zkliq report` writes) holds one proof of
 //! several pieces of one shape (`zkliq report --per-proof`): the same header, then `"pieces"`,
 //! a list of public inputs as above in increasing piece order (1 to [`MAX_GROUP_PIECES`]), then
-//! the one `"proof"`. Its format is `zkliq-report-group/2` (`/1` in circuit layout 1).
+//! the one `"proof"`. Its format is `zkliq-report-group/2` (`/1` in circuit layout 1, `/3` in
+//! layout 3).
 //! [`ReportGroupEnvelope::from_json`] reads both kinds, a piece file as a group of one, and
 //! [`Verifier::verify_report_groups`] checks a report of any mix of them.
 //!
@@ -73,6 +74,50 @@ pub const LEGACY_REPORT_PIECE_FORMAT: &str = "zkliq-report-piece/1";
 pub const REPORT_GROUP_FORMAT: &str = "zkliq-report-group/2";
 /// The format of report group files of circuit layout 1.
 pub const LEGACY_REPORT_GROUP_FORMAT: &str = "zkliq-report-group/1";
+/// The format of report group files of circuit layout 3 (what `zkliq report` writes for the
+/// shapes whose circuit is smallest in layout 3).
+pub const REPORT_GROUP_FORMAT_V3: &str = "zkliq-report-group/3";
+/// The format of a single report piece of circuit layout 3 (`zkliq report` writes groups only;
+/// read for symmetry with layouts 1 and 2).
+pub const REPORT_PIECE_FORMAT_V3: &str = "zkliq-report-piece/3";
+
+/// Piece formats, then group formats, by circuit layout.
+const FORMATS: [(ReportLayout, &str, &str); 3] = [
+    (
+        ReportLayout::V1,
+        LEGACY_REPORT_PIECE_FORMAT,
+        LEGACY_REPORT_GROUP_FORMAT,
+    ),
+    (ReportLayout::V2, REPORT_PIECE_FORMAT, REPORT_GROUP_FORMAT),
+    (
+        ReportLayout::V3,
+        REPORT_PIECE_FORMAT_V3,
+        REPORT_GROUP_FORMAT_V3,
+    ),
+];
+
+/// The piece format of `layout`.
+fn piece_format(layout: ReportLayout) -> &'static str {
+    FORMATS
+        .iter()
+        .find(|f| f.0 == layout)
+        .map_or(REPORT_PIECE_FORMAT, |f| f.1)
+}
+
+/// The group format of `layout`.
+fn group_format(layout: ReportLayout) -> &'static str {
+    FORMATS
+        .iter()
+        .find(|f| f.0 == layout)
+        .map_or(REPORT_GROUP_FORMAT, |f| f.2)
+}
+
+/// The layout of a piece or group format.
+fn layout_of(format: &str) -> Option<(ReportLayout, bool)> {
+    FORMATS.iter().find_map(|&(layout, piece, group)| {
+        (format == piece || format == group).then_some((layout, format == group))
+    })
+}
 /// The format of report files.
 pub const REPORT_FORMAT: &str = "zkliq-report/1";
 /// The most pieces one group file may hold (one proof of them all).
@@ -306,13 +351,14 @@ impl ReportPieceEnvelope {
     pub fn from_json(bytes: &[u8]) -> Result<Self, EnvelopeError> {
         let format = expect_format(
             bytes,
-            &[REPORT_PIECE_FORMAT, LEGACY_REPORT_PIECE_FORMAT],
+            &[
+                REPORT_PIECE_FORMAT_V3,
+                REPORT_PIECE_FORMAT,
+                LEGACY_REPORT_PIECE_FORMAT,
+            ],
             "a report piece",
         )?;
-        let layout = match format.as_str() {
-            LEGACY_REPORT_PIECE_FORMAT => ReportLayout::V1,
-            _ => ReportLayout::V2,
-        };
+        let layout = layout_of(&format).map_or(ReportLayout::V2, |(layout, _)| layout);
         let raw: RawPiece = parse_json(bytes)?;
         let edges = edges("public_inputs.edges", &raw.public_inputs.edges)?;
         let shape = report_shape(raw.shape, raw.depth, raw.positions, edges.len(), layout)?;
@@ -329,11 +375,7 @@ impl ReportPieceEnvelope {
         let i = &self.instance;
         let shape = i.shape();
         let raw = RawPiece {
-            format: match shape.layout {
-                ReportLayout::V1 => LEGACY_REPORT_PIECE_FORMAT,
-                ReportLayout::V2 => REPORT_PIECE_FORMAT,
-            }
-            .to_owned(),
+            format: piece_format(shape.layout).to_owned(),
             shape: shape.batch.assets.assets() as u64,
             depth: u64::from(shape.batch.tree.depth()),
             positions: shape.positions() as u64,
@@ -424,19 +466,18 @@ impl ReportGroupEnvelope {
         let format = expect_format(
             bytes,
             &[
+                REPORT_GROUP_FORMAT_V3,
                 REPORT_GROUP_FORMAT,
                 LEGACY_REPORT_GROUP_FORMAT,
+                REPORT_PIECE_FORMAT_V3,
                 REPORT_PIECE_FORMAT,
                 LEGACY_REPORT_PIECE_FORMAT,
             ],
             "a report group or piece",
         )?;
-        let layout = match format.as_str() {
-            REPORT_PIECE_FORMAT | LEGACY_REPORT_PIECE_FORMAT => {
-                return ReportPieceEnvelope::from_json(bytes).map(Self::from);
-            }
-            LEGACY_REPORT_GROUP_FORMAT => ReportLayout::V1,
-            _ => ReportLayout::V2,
+        let layout = match layout_of(&format) {
+            Some((layout, true)) => layout,
+            _ => return ReportPieceEnvelope::from_json(bytes).map(Self::from),
         };
         let raw: RawGroup = parse_json(bytes)?;
         let Some(first) = raw.pieces.first() else {
@@ -496,11 +537,7 @@ impl ReportGroupEnvelope {
     pub fn to_json(&self) -> String {
         let shape = self.shape();
         let raw = RawGroup {
-            format: match shape.layout {
-                ReportLayout::V1 => LEGACY_REPORT_GROUP_FORMAT,
-                ReportLayout::V2 => REPORT_GROUP_FORMAT,
-            }
-            .to_owned(),
+            format: group_format(shape.layout).to_owned(),
             shape: shape.batch.assets.assets() as u64,
             depth: u64::from(shape.batch.tree.depth()),
             positions: shape.positions() as u64,

@@ -1,12 +1,13 @@
 //! The stored round reports (the 40 accounts of `fixtures/state` in a depth-8 tree, crash round,
 //! pieces of 8) in `fixtures/proofs/report/` (circuit layout 1, format `zkliq-report-piece/1`),
 //! `fixtures/proofs/report-v2/` (layout 2, a proof per piece) and `fixtures/proofs/report-groups/`
-//! (layout 2, two pieces to a proof, format `zkliq-report-group/2`) still verify with their
+//! (layout 2, two pieces to a proof, format `zkliq-report-group/2`) and `fixtures/proofs/report-v3/`
+//! (layout 3, two pieces to a proof, format `zkliq-report-group/3`) still verify with their
 //! figures, also mixed, and mutated piece, group and report files never panic the verifier and
-//! are never accepted changed. Regenerate the layout-2 ones on purpose with
+//! are never accepted changed. Regenerate the layout-3 ones on purpose with
 //! `ZKLIQ_REGENERATE_FIXTURES=1 cargo test --release -p zkliq-verifier --test stored_report`;
-//! layout 1's files are never regenerated: they are what shows that proofs of its release keep
-//! verifying.
+//! layouts 1 and 2's files are never regenerated: they are what shows that proofs of their
+//! releases keep verifying.
 
 mod common;
 
@@ -51,13 +52,19 @@ const GROUPS: Kind = Kind {
     per_proof: 2,
 };
 
-const KINDS: [Kind; 3] = [V1, V2, GROUPS];
+const V3: Kind = Kind {
+    layout: ReportLayout::V3,
+    per_proof: 2,
+};
+
+const KINDS: [Kind; 4] = [V1, V2, GROUPS, V3];
 
 fn dir(kind: Kind) -> PathBuf {
     common::fixtures().join(match (kind.layout, kind.per_proof) {
         (ReportLayout::V1, _) => "proofs/report",
         (ReportLayout::V2, 1) => "proofs/report-v2",
         (ReportLayout::V2, _) => "proofs/report-groups",
+        (ReportLayout::V3, _) => "proofs/report-v3",
     })
 }
 
@@ -216,7 +223,7 @@ fn the_stored_reports_verify_with_the_reference_figures() {
 }
 
 fn stored_report_verifies(kind: Kind) {
-    if kind.layout == ReportLayout::V2 && std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
+    if kind.layout == ReportLayout::V3 && std::env::var_os("ZKLIQ_REGENERATE_FIXTURES").is_some() {
         regenerate(kind);
     }
     let (pieces, report, round, root) = stored(kind);
@@ -258,21 +265,60 @@ fn stored_report_verifies(kind: Kind) {
     assert!(verify(&Verifier::new(), &wrong, &report, &round, root).is_none());
 }
 
-/// Both layouts prove the same statement: a report of layout-1 and layout-2 pieces verifies,
-/// each piece under its own layout's key. A piece's proof labelled as the other layout (format,
+/// Every layout proves the same statement: a report of layout-1, layout-2 and layout-3 pieces
+/// verifies, each piece under its own layout's key. A piece's proof labelled as the other layout (format,
 /// `k` and fingerprint all of the other layout's piece) is refused.
 #[test]
 fn a_report_may_mix_layouts_but_a_piece_keeps_its_own() {
     let (v1, report, round, root) = stored(V1);
     let (v2, report_v2, _, _) = stored(V2);
     let (groups, report_groups, _, _) = stored(GROUPS);
+    let (v3, report_v3, _, _) = stored(V3);
     assert_eq!(report, report_v2, "the same blinds and book");
     assert_eq!(report, report_groups, "the same blinds and book");
+    assert_eq!(report, report_v3, "the same blinds and book");
     // Pieces 0 and 1 in layout 1, one at a time; the groups of 2..=3 and 4 in layout 2.
     let mixed: Vec<Vec<u8>> = v1[..2].iter().chain(&groups[1..]).cloned().collect();
     let verdict = verify(&Verifier::new(), &mixed, &report, &round, root)
         .expect("pieces and groups mixed verify");
     assert_eq!(verdict.pieces, 5);
+    // Pieces 0 and 1 in layout 2, one at a time; 2..=3 in layout 3; 4 in layout 1.
+    let mixed: Vec<Vec<u8>> = [&v2[0], &v2[1], &v3[1], &v1[4]]
+        .into_iter()
+        .cloned()
+        .collect();
+    let verdict = verify(&Verifier::new(), &mixed, &report, &round, root)
+        .expect("three layouts mixed verify");
+    assert_eq!(verdict.pieces, 5);
+    // A layout-3 group relabelled as layout 2 (format, k and fingerprint of layout 2's group of
+    // the same pieces) is refused.
+    let relabelled = {
+        let (label, proof) = (
+            ReportGroupEnvelope::from_json(&groups[1]).unwrap(),
+            ReportGroupEnvelope::from_json(&v3[1]).unwrap(),
+        );
+        let columns = |g: &ReportGroupEnvelope| -> Vec<Vec<Fp>> {
+            g.instances.iter().map(ReportInstance::to_column).collect()
+        };
+        assert_eq!(columns(&label), columns(&proof));
+        assert_ne!(label.shape().layout, proof.shape().layout);
+        ReportGroupEnvelope {
+            proof: proof.proof,
+            ..label
+        }
+    };
+    let mut files: Vec<ReportGroupEnvelope> = groups
+        .iter()
+        .map(|g| ReportGroupEnvelope::from_json(g).unwrap())
+        .collect();
+    files[1] = relabelled;
+    let parsed = ReportFile::from_json(&report).unwrap();
+    assert!(
+        Verifier::new()
+            .verify_report_groups(&files, &parsed, &round, root)
+            .is_err(),
+        "a layout-3 proof under layout 2's label was accepted"
+    );
     let mixed: Vec<Vec<u8>> = v1[..2].iter().chain(&v2[2..]).cloned().collect();
     let verdict = verify(&Verifier::new(), &mixed, &report, &round, root).expect("mixed verifies");
     assert_eq!(verdict.pieces, 5);

@@ -57,11 +57,12 @@ pub struct ReportConfig {
     commit: CommitConfig,
     merkle: MerkleConfig,
     book: BookConfig,
-    /// Layout 2 only.
-    lanes: Option<LanesConfig>,
+    /// The extra lanes: none in layout 1, `b` in layout 2, `b` and `c` in layout 3.
+    lanes: Vec<LanesConfig>,
 }
 
-/// Layout 2's second Poseidon lane and second lookup column.
+/// An extra Poseidon lane and lookup column (`b0..b3` and `a5`; in layout 3 also `c0..c3` and
+/// `a6`).
 #[derive(Clone, Debug)]
 pub struct LanesConfig {
     /// Slot packing and Poseidon on `b0..b3`: the account commitments.
@@ -85,6 +86,8 @@ pub struct ReportCircuit<const L: u8> {
 pub type ReportCircuitV1 = ReportCircuit<1>;
 /// The report-piece circuit in layout 2 (pieces of format `zkliq-report-piece/2`).
 pub type ReportCircuitV2 = ReportCircuit<2>;
+/// The report-piece circuit in layout 3 (group files of format `zkliq-report-group/3`).
+pub type ReportCircuitV3 = ReportCircuit<3>;
 
 impl<const L: u8> ReportCircuit<L> {
     /// A circuit that proves the piece for `witness`.
@@ -151,15 +154,18 @@ impl<const L: u8> Circuit<Fp> for ReportCircuit<L> {
             commit: CommitChip::configure(meta, [a0, a1, a2, a3], c.poseidon),
             merkle: MerkleChip::configure(meta, [a0, a1, a2, a3]),
             book: BookChip::configure(meta, c.advice),
-            lanes: (L == ReportLayout::V2.number()).then(|| {
-                let lane = Lane::configure(meta);
-                let a5 = meta.advice_column();
-                meta.enable_equality(a5);
-                LanesConfig {
-                    commit: CommitChip::configure(meta, lane.cols, lane.poseidon),
-                    range: RangeCheckChip::configure(meta, a5, c.table),
-                }
-            }),
+            // Layout 2's columns come first in layout 3, in the same order.
+            lanes: (0..ReportLayout::extra_lanes(L))
+                .map(|_| {
+                    let lane = Lane::configure(meta);
+                    let column = meta.advice_column();
+                    meta.enable_equality(column);
+                    LanesConfig {
+                        commit: CommitChip::configure(meta, lane.cols, lane.poseidon),
+                        range: RangeCheckChip::configure(meta, column, c.table),
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -169,7 +175,7 @@ impl<const L: u8> Circuit<Fp> for ReportCircuit<L> {
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
         let shape = self.shape;
-        if shape.layout.number() != L || config.lanes.is_some() != (L == 2) {
+        if shape.layout.number() != L || config.lanes.len() != ReportLayout::extra_lanes(L) {
             return Err(Error::Synthesis);
         }
         let (m, n) = (shape.edges, shape.batch.assets.assets());
@@ -179,13 +185,25 @@ impl<const L: u8> Circuit<Fp> for ReportCircuit<L> {
         let commit = CommitChip::construct(config.commit);
         let book = BookChip::construct(config.book);
         // Where the account commitments and the range checks go.
-        let (leaf_commit, range) = match config.lanes {
-            Some(lanes) => (
-                CommitChip::construct(lanes.commit),
-                RangeCheckColumns::new([table, RangeCheckChip::construct(lanes.range)]),
-            ),
-            None => (commit.clone(), RangeCheckColumns::new([table])),
+        // Position `j` commits on lane `j mod lanes` (alternating between `b` and `c` in layout
+        // 3, so the floor planner lays two commitments side by side).
+        let leaf_commits: Vec<CommitChip> = if config.lanes.is_empty() {
+            vec![commit.clone()]
+        } else {
+            config
+                .lanes
+                .iter()
+                .map(|l| CommitChip::construct(l.commit.clone()))
+                .collect()
         };
+        let range = RangeCheckColumns::new(
+            std::iter::once(table).chain(
+                config
+                    .lanes
+                    .iter()
+                    .map(|l| RangeCheckChip::construct(l.range.clone())),
+            ),
+        );
 
         let (first, market, prices) =
             self.batch
@@ -238,7 +256,8 @@ impl<const L: u8> Circuit<Fp> for ReportCircuit<L> {
                     .valuation(&valuation, &mut layouter, j, Some(&first))?
             };
             position_checks(&range, &mut layouter, j, &cells)?;
-            let leaf = self.batch.leaf(&leaf_commit, &mut layouter, j, &cells)?;
+            let leaf_commit = &leaf_commits[j % leaf_commits.len()];
+            let leaf = self.batch.leaf(leaf_commit, &mut layouter, j, &cells)?;
             let pos =
                 |f: fn(&super::PositionWitness) -> Fp| self.value(move |w| f(&w.positions[j]));
             let occupied = book.nonzero(

@@ -30,7 +30,7 @@ mod shape;
 mod witness;
 
 pub use book::{Book, commit_fields};
-pub use circuit::{ReportCircuit, ReportCircuitV1, ReportCircuitV2};
+pub use circuit::{ReportCircuit, ReportCircuitV1, ReportCircuitV2, ReportCircuitV3};
 pub use instance::{
     BOOK_IN_ROW, BOOK_OUT_ROW, BucketEdges, EDGES_START_ROW, LAST_ROW, MARKET_COMMITMENT_ROW,
     PRICE_COMMITMENT_ROW, ROOT_ROW, ReportInstance, ReportInstanceError, SUBTREE_INDEX_ROW,

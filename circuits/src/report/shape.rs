@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use halo2_proofs::dev::CircuitCost;
 use pasta_curves::vesta;
 
-use super::{ReportCircuitV1, ReportCircuitV2};
+use super::{ReportCircuitV1, ReportCircuitV2, ReportCircuitV3};
 use crate::batch::BatchShape;
 use crate::bounds::MAX_EDGES;
 use crate::tree::TreeFormat;
@@ -27,6 +27,10 @@ pub enum ReportLayout {
     /// less than layout 1 for most shapes, with 5 more advice columns and a proof about 1.4
     /// times larger.
     V2,
+    /// Two lanes for the account commitments (`b0..b3`, `c0..c3`, alternating by position) and
+    /// three lookup columns (`a4`, `a5`, `a6`): about 115 rows per position at 4 assets, so one
+    /// `k` less than layout 2, with 5 more advice columns.
+    V3,
 }
 
 impl ReportLayout {
@@ -35,6 +39,16 @@ impl ReportLayout {
         match self {
             ReportLayout::V1 => 1,
             ReportLayout::V2 => 2,
+            ReportLayout::V3 => 3,
+        }
+    }
+
+    /// Poseidon lanes and lookup columns beside the health circuit's in layout `number`.
+    pub const fn extra_lanes(number: u8) -> usize {
+        match number {
+            2 => 1,
+            3 => 2,
+            _ => 0,
         }
     }
 }
@@ -71,13 +85,16 @@ impl ReportShape {
         ReportShape { layout, ..self }
     }
 
-    /// The same shape in the layout with the smaller circuit: layout 2 if its `k` is lower,
-    /// else layout 1 (at the same `k` it has fewer columns, so it proves faster and its proofs
-    /// are smaller). Lays out both circuits (once per shape and process).
+    /// The same shape in the layout with the smallest `k`, the layout with fewer columns on a
+    /// tie (at the same `k` it proves faster and its proofs are smaller): layout 3 only for
+    /// 128-position pieces at 4 assets, today. Lays out each layout's circuit (once per shape and
+    /// process).
     pub fn smallest_layout(self) -> Self {
-        let v2 = self.with_layout(ReportLayout::V2);
-        let v1 = self.with_layout(ReportLayout::V1);
-        if v2.k() < v1.k() { v2 } else { v1 }
+        [ReportLayout::V1, ReportLayout::V2, ReportLayout::V3]
+            .into_iter()
+            .map(|layout| self.with_layout(layout))
+            .min_by_key(|shape| shape.k())
+            .unwrap_or(self)
     }
 
     /// Positions per piece.
@@ -110,6 +127,10 @@ impl ReportShape {
                 crate::keys::MEASURE_K,
                 &ReportCircuitV2::keygen(self),
             )),
+            ReportLayout::V3 => crate::keys::max_rows(&CircuitCost::<vesta::Point, _>::measure(
+                crate::keys::MEASURE_K,
+                &ReportCircuitV3::keygen(self),
+            )),
         })
     }
 
@@ -118,6 +139,7 @@ impl ReportShape {
         match self.layout {
             ReportLayout::V1 => crate::keys::smallest_k::<ReportCircuitV1>(self.rows()),
             ReportLayout::V2 => crate::keys::smallest_k::<ReportCircuitV2>(self.rows()),
+            ReportLayout::V3 => crate::keys::smallest_k::<ReportCircuitV3>(self.rows()),
         }
     }
 }

@@ -635,11 +635,12 @@ pub mod liquidation {
 }
 
 use zkliq_circuits::report::{
-    Book, BucketEdges, ReportCircuitV1, ReportCircuitV2, ReportLayout, ReportShape, ReportWitness,
+    Book, BucketEdges, ReportCircuitV1, ReportCircuitV2, ReportCircuitV3, ReportLayout,
+    ReportShape, ReportWitness,
 };
 use zkliq_circuits::tree::TreeSpec;
 
-/// `w` in `layout`: the same witness, since both layouts prove the same statement.
+/// `w` in `layout`: the same witness, since every layout proves the same statement.
 pub fn in_layout(w: &ReportWitness, layout: ReportLayout) -> ReportWitness {
     let mut w = w.clone();
     w.shape = w.shape.with_layout(layout);
@@ -652,6 +653,7 @@ pub fn mock_report_layout(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Ve
     let prover = match w.shape.layout {
         ReportLayout::V1 => MockProver::run(k, &ReportCircuitV1::new(w.clone()), vec![instance]),
         ReportLayout::V2 => MockProver::run(k, &ReportCircuitV2::new(w.clone()), vec![instance]),
+        ReportLayout::V3 => MockProver::run(k, &ReportCircuitV3::new(w.clone()), vec![instance]),
     }
     .expect("synthesis succeeds");
     prover
@@ -659,15 +661,15 @@ pub fn mock_report_layout(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Ve
         .map_err(|failures| failures.iter().map(|f| f.to_string()).collect())
 }
 
-/// MockProver's verdict on `w` with `instance` in both layouts, which must agree (the same
+/// MockProver's verdict on `w` with `instance` in every layout, which must agree (the same
 /// statement); the failures are layout 2's.
 pub fn mock_report(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
     let v1 = mock_report_layout(&in_layout(w, ReportLayout::V1), instance.clone());
+    let v3 = mock_report_layout(&in_layout(w, ReportLayout::V3), instance.clone());
     let v2 = mock_report_layout(&in_layout(w, ReportLayout::V2), instance);
-    assert_eq!(
-        v1.is_ok(),
-        v2.is_ok(),
-        "the layouts disagree: layout 1 {v1:?}, layout 2 {v2:?}"
+    assert!(
+        v1.is_ok() == v2.is_ok() && v3.is_ok() == v2.is_ok(),
+        "the layouts disagree: layout 1 {v1:?}, layout 2 {v2:?}, layout 3 {v3:?}"
     );
     v2
 }

@@ -14,6 +14,7 @@
 //! `report.json` (the opened ends of the chain) is written last: a directory with it holds a
 //! complete report (or a complete shard).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -336,8 +337,9 @@ fn prove_report(
     let mut liquidatable = Vec::new();
     let proved = AtomicU64::new(0);
     let (mut kept, mut reproved) = (0u64, 0u64);
-    // The verifying key of the other circuit layout, built when a group file of it is found.
-    let mut other_layout: Option<(Arc<Params<Curve>>, VerifierKey)> = None;
+    // The verifying keys of the other circuit layouts, each built when a group file of it is
+    // found.
+    let mut other_layouts: HashMap<ReportShape, (Arc<Params<Curve>>, VerifierKey)> = HashMap::new();
     let jobs = setup::jobs(args.jobs);
     let prove_started = Instant::now();
     // Built in piece order on this thread (the book chain runs through every piece, ours or
@@ -412,14 +414,14 @@ fn prove_report(
         let (params, key) = if held.shape() == shape {
             (&params, key.verifier())
         } else {
-            // `held` admits only this shape in the other layout.
-            if other_layout.is_none() {
-                let other = held.shape();
+            // `held` admits only this shape in another layout.
+            let other = held.shape();
+            if let std::collections::hash_map::Entry::Vacant(slot) = other_layouts.entry(other) {
                 let params = setup::params(&store, other.k())?;
                 let key = VerifierKey::build(&params, other).map_err(internal)?;
-                other_layout = Some((params, key));
+                slot.insert((params, key));
             }
-            let (params, key) = other_layout.as_ref().expect("just built");
+            let (params, key) = &other_layouts[&other];
             (params, key)
         };
         let columns: Vec<&[Fp]> = group.pieces.iter().map(|p| p.column.as_slice()).collect();
@@ -896,9 +898,9 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The group at `path` if its pieces' public inputs are `instances`, in either circuit layout
-/// (a rerun keeps it if its proof verifies: both layouts prove the same statement, and a
-/// report may mix them; a group of the other layout is one a zkliq whose choice of layout
+/// The group at `path` if its pieces' public inputs are `instances`, in any circuit layout
+/// (a rerun keeps it if its proof verifies: every layout proves the same statement, and a
+/// report may mix them; a group of another layout is one a zkliq whose choice of layout
 /// differed wrote into this directory).
 fn held(path: &Path, instances: &[&ReportInstance]) -> Option<ReportGroupEnvelope> {
     std::fs::read(path)
@@ -947,14 +949,14 @@ mod tests {
         .unwrap()
     }
 
-    /// A rerun keeps a group of either layout whose pieces' public inputs are the ones it
-    /// would prove, and no other.
+    /// A rerun keeps a group of any layout whose pieces' public inputs are the ones it would
+    /// prove, and no other.
     #[test]
-    fn a_kept_group_may_be_of_either_layout() {
+    fn a_kept_group_may_be_of_any_layout() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("group-000004.proof.json");
         let planned = instance(ReportLayout::V2, 6);
-        for layout in [ReportLayout::V1, ReportLayout::V2] {
+        for layout in [ReportLayout::V1, ReportLayout::V2, ReportLayout::V3] {
             let envelope = ReportGroupEnvelope {
                 k: 12,
                 fingerprint: Fingerprint([7; 32]),
