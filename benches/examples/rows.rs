@@ -145,29 +145,32 @@ impl<F: ff::Field, CS: Assignment<F>> Assignment<F> for Recorder<'_, CS> {
 }
 
 fn main() {
-    // `rows` (the liquidation circuit) or `rows report HEIGHT [v1]` (a 4-asset report piece, in
-    // layout 2 or 1).
+    // `rows` (the liquidation circuit) or `rows report HEIGHT [v1|v3]` (a 4-asset report piece,
+    // in layout 2, 1 or 3).
     let args: Vec<String> = std::env::args().collect();
     let (name, k, total_rows) = match args.get(1).map(String::as_str) {
         Some("report") => {
-            use zkliq_circuits::report::{ReportCircuitV1, ReportCircuitV2, ReportLayout};
+            use zkliq_circuits::report::{
+                ReportCircuitV1, ReportCircuitV2, ReportCircuitV3, ReportLayout,
+            };
             let height = args.get(2).and_then(|h| h.parse().ok()).unwrap_or(7);
             let mut w = zkliq_benches::four_asset_report(height);
-            let k = w.shape.k();
-            let prover = if args.get(3).map(String::as_str) == Some("v1") {
-                w.shape = w.shape.with_layout(ReportLayout::V1);
-                let k = w.shape.k();
-                MockProver::run(
-                    k,
-                    &Recorded(ReportCircuitV1::new(w.clone())),
-                    vec![w.public_inputs()],
-                )
-            } else {
-                MockProver::run(
-                    k,
-                    &Recorded(ReportCircuitV2::new(w.clone())),
-                    vec![w.public_inputs()],
-                )
+            w.shape = w.shape.with_layout(match args.get(3).map(String::as_str) {
+                Some("v1") => ReportLayout::V1,
+                Some("v3") => ReportLayout::V3,
+                _ => ReportLayout::V2,
+            });
+            let (k, column) = (w.shape.k(), vec![w.public_inputs()]);
+            let prover = match w.shape.layout {
+                ReportLayout::V1 => {
+                    MockProver::run(k, &Recorded(ReportCircuitV1::new(w.clone())), column)
+                }
+                ReportLayout::V2 => {
+                    MockProver::run(k, &Recorded(ReportCircuitV2::new(w.clone())), column)
+                }
+                ReportLayout::V3 => {
+                    MockProver::run(k, &Recorded(ReportCircuitV3::new(w.clone())), column)
+                }
             }
             .expect("synthesis");
             assert_eq!(prover.verify(), Ok(()));
@@ -191,7 +194,8 @@ fn main() {
         }
     };
     // Advice columns in creation order: a0..a3, a4 (range checks), then the lane b0..b3, then
-    // the report's second lookup column a5.
+    // the report's second lookup column a5, then (layout 3) the lane c0..c3 and a6.
+    const GROUPS: [&str; 6] = ["a0..a3", "a4", "b0..b3", "a5", "c0..c3", "a6"];
     let rows = ROWS.with(|r| r.borrow().clone());
     let index = |debug: &str| -> usize {
         let digits: String = debug
@@ -207,19 +211,31 @@ fn main() {
         0..=3 => 0,
         4 => 1,
         5..=8 => 2,
-        _ => 3,
+        9 => 3,
+        10..=13 => 4,
+        _ => 5,
     };
-    let mut by_kind: BTreeMap<String, [BTreeSet<usize>; 4]> = BTreeMap::new();
-    let mut all: [BTreeSet<usize>; 4] = Default::default();
+    let mut by_kind: BTreeMap<String, [BTreeSet<usize>; 6]> = BTreeMap::new();
+    let mut all: [BTreeSet<usize>; 6] = Default::default();
     for ((kind, column), set) in rows {
         let side = side(index(&column));
         by_kind.entry(kind).or_default()[side].extend(set.iter().copied());
         all[side].extend(set);
     }
+    // Only the column groups the circuit has.
+    let shown: Vec<usize> = (0..GROUPS.len()).filter(|&g| !all[g].is_empty()).collect();
+    let row = |label: &str, n: &[usize; 6]| {
+        let cells: Vec<String> = shown.iter().map(|&g| n[g].to_string()).collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    };
     println!("{name} (k = {k}, {total_rows} rows)");
-    println!("| regions | rows on a0..a3 | rows on a4 | rows on b0..b3 | rows on a5 |");
-    println!("|---|---|---|---|---|");
-    let mut sorted: Vec<(String, [usize; 4])> = by_kind
+    let heads: Vec<String> = shown
+        .iter()
+        .map(|&g| format!("rows on {}", GROUPS[g]))
+        .collect();
+    println!("| regions | {} |", heads.join(" | "));
+    println!("|---|{}", "---|".repeat(shown.len()));
+    let mut sorted: Vec<(String, [usize; 6])> = by_kind
         .into_iter()
         .map(|(k, sets)| (k, sets.map(|s| s.len())))
         .collect();
@@ -228,24 +244,19 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
-    for (kind, [chips, range, lane, range2]) in sorted.iter().take(top) {
-        println!("| {kind} | {chips} | {range} | {lane} | {range2} |");
+    for (kind, n) in sorted.iter().take(top) {
+        row(kind, n);
     }
     let rest = sorted
         .iter()
         .skip(top)
-        .fold([0; 4], |acc, (_, n)| std::array::from_fn(|i| acc[i] + n[i]));
-    println!(
-        "| {} other kinds (rule equations, selection, updates, small range checks) | {} | {} | {} | {} |",
-        sorted.len().saturating_sub(top),
-        rest[0],
-        rest[1],
-        rest[2],
-        rest[3]
+        .fold([0; 6], |acc, (_, n)| std::array::from_fn(|i| acc[i] + n[i]));
+    row(
+        &format!(
+            "{} other kinds (rule equations, selection, updates, small range checks)",
+            sorted.len().saturating_sub(top)
+        ),
+        &rest,
     );
-    let used = all.map(|s| s.len());
-    println!(
-        "| rows used | {} | {} | {} | {} |",
-        used[0], used[1], used[2], used[3]
-    );
+    row("rows used", &all.map(|s| s.len()));
 }

@@ -394,8 +394,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "J", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// Pieces per proof, 1 to 64 (default 8; a rerun keeps what it started with): one proof of
-    /// several pieces costs less per piece than a proof each, for more memory (about 3.5 GiB
-    /// per proof of eight 128-position pieces).
+    /// several pieces costs less per piece than a proof each, for more memory (about 2.4 GiB
+    /// per proof of eight 4-asset 128-position pieces).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub per_proof: Option<u16>,
     /// Replace a report in DIR made for another root, round, edges or piece size.

@@ -11,17 +11,21 @@
 //! Columns: those of [`crate::health::circuit`] (`a0..a4`); the report's gates
 //! ([`crate::gadgets::book`]) share `a0..a4`. Layout 2 ([`ReportLayout::V2`]) adds a second
 //! Poseidon lane `b0..b3` ([`crate::gadgets::Lane`]) for the account commitments and a second
-//! lookup column `a5` ([`RangeCheckColumns`]: each range check goes to the emptier of `a4` and
-//! `a5`); the V1 floor planner lays their regions beside those on `a0..a4`:
+//! lookup column `a5` ([`RangeCheckColumns`]: each range check goes to the emptiest lookup
+//! column); layout 3 ([`ReportLayout::V3`]) a third lane `c0..c3` and lookup column `a6`, the
+//! commitments alternating between `b` and `c` by position. The V1 floor planner lays their
+//! regions side by side:
 //!
-//! | columns | layout 1 | layout 2 |
-//! |---|---|---|
-//! | `a0..a3` | everything but range checks | the same, but the account commitments |
-//! | `a4` | every range check | about half of them |
-//! | `b0..b3` | | the account commitments (message and Poseidon) |
-//! | `a5` | | the other half |
+//! | columns | layout 1 | layout 2 | layout 3 |
+//! |---|---|---|---|
+//! | `a0..a3` | everything but range checks | the same, but the account commitments | the same |
+//! | `a4` | every range check | about half of them | about a third |
+//! | `b0..b3` | | the account commitments (message and Poseidon) | those of even positions |
+//! | `a5` | | the other half | a third |
+//! | `c0..c3` | | | the account commitments of odd positions |
+//! | `a6` | | | a third |
 //!
-//! The gates, their wiring to one another and the public inputs are the same in both layouts.
+//! The gates, their wiring to one another and the public inputs are the same in every layout.
 
 use halo2_proofs::circuit::{AssignedCell, Layouter, Value, floor_planner};
 use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
@@ -71,8 +75,8 @@ pub struct LanesConfig {
     range: RangeCheckConfig,
 }
 
-/// The report-piece circuit of one shape in layout `L` (1 or 2: [`ReportCircuitV1`],
-/// [`ReportCircuitV2`]; the layout is a type parameter because halo2 configures a circuit's
+/// The report-piece circuit of one shape in layout `L` (1, 2 or 3: [`ReportCircuitV1`],
+/// [`ReportCircuitV2`], [`ReportCircuitV3`]; the layout is a type parameter because halo2 configures a circuit's
 /// columns without its shape). Without a witness (key generation) every private value is
 /// [`Value::unknown`]. A shape of the other layout fails synthesis.
 #[derive(Clone, Debug)]

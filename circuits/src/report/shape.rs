@@ -28,8 +28,8 @@ pub enum ReportLayout {
     /// times larger.
     V2,
     /// Two lanes for the account commitments (`b0..b3`, `c0..c3`, alternating by position) and
-    /// three lookup columns (`a4`, `a5`, `a6`): about 115 rows per position at 4 assets, so one
-    /// `k` less than layout 2, with 5 more advice columns.
+    /// three lookup columns (`a4`, `a5`, `a6`): at most 120 rows per position in a 4-asset
+    /// 128-position piece, so one `k` less than layout 2 there, with 5 more advice columns.
     V3,
 }
 

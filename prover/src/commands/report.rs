@@ -46,8 +46,8 @@ use crate::{files, pool, setup};
 const PIECE_SIZES: [usize; 3] = [8, 32, 128];
 
 /// Pieces per proof by default: a 4-asset report of 128-position pieces, two proofs at once,
-/// is 1.25× faster than with a proof per piece (docs/BENCHMARKS.md), for about 3.5 GiB per
-/// proof in flight.
+/// is 1.25× faster than with a proof per piece (docs/BENCHMARKS.md, layout 2), for about
+/// 2.4 GiB per proof in flight (layout 3); 16 save another 3% for 1.8 times the memory.
 const PER_PROOF: usize = 8;
 
 /// The secret file: the seed of the blinds.
@@ -226,8 +226,9 @@ fn prove_report(
         })?,
         (None, Some(shape)) => shape,
         // The fewest rows in all: proving time is close to linear in pieces · 2^k. On a tie
-        // the larger piece: faster (2,048 accounts, --jobs 2: 128-pieces 67.7 ms per account,
-        // 32-pieces 77.6 ms, docs/BENCHMARKS.md), for more memory (2.0 GiB against 0.5 GiB).
+        // the larger piece: faster (layout 2, 2,048 accounts, --jobs 2: 128-pieces 67.7 ms per
+        // account, 32-pieces 77.6 ms, docs/BENCHMARKS.md), for more memory. At 4 assets the
+        // 128-pieces now win outright (layout 3: k = 14 against 32-pieces' 13).
         (None, None) => PIECE_SIZES
             .into_iter()
             .filter_map(shape_of)
