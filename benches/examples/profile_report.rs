@@ -1,6 +1,7 @@
 //! Proves the first 128-position piece of a 4-asset report N times (for `perf record`), and
 //! prints the time per proof; with a third argument G, N proofs of G copies of it each (a group,
-//! as `zkliq report --per-proof G` proves), and the time per piece.
+//! as `zkliq report --per-proof G` proves), and the time per piece; a fourth argument `v1`, `v2`
+//! or `v3` picks the circuit layout (default: `zkliq report`'s for the shape).
 use zkliq_circuits::keys::{ParamsStore, ProverKey};
 use zkliq_circuits::proof;
 
@@ -18,7 +19,8 @@ fn main() {
         let layout = match layout.as_str() {
             "v1" => ReportLayout::V1,
             "v2" => ReportLayout::V2,
-            _ => ReportLayout::V3,
+            "v3" => ReportLayout::V3,
+            other => panic!("the layout is v1, v2 or v3, got {other:?}"),
         };
         w.shape = w.shape.with_layout(layout);
     }

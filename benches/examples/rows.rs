@@ -157,8 +157,9 @@ fn main() {
             let mut w = zkliq_benches::four_asset_report(height);
             w.shape = w.shape.with_layout(match args.get(3).map(String::as_str) {
                 Some("v1") => ReportLayout::V1,
+                None | Some("v2") => ReportLayout::V2,
                 Some("v3") => ReportLayout::V3,
-                _ => ReportLayout::V2,
+                Some(other) => panic!("the layout is v1, v2 or v3, got {other:?}"),
             });
             let (k, column) = (w.shape.k(), vec![w.public_inputs()]);
             let prover = match w.shape.layout {

@@ -286,6 +286,31 @@ fn report_shapes_use_the_smallest_k_that_fits_and_are_pinned() {
     pin_report_layout::<3>(ReportLayout::V3, "report-v3");
 }
 
+/// `zkliq report` proves each shape in the layout of smallest `k`, the fewest columns on a tie:
+/// in a depth-32 tree, layout 3 for the 2- and 4-asset 128-position pieces, layout 1 for the 1-
+/// and 2-asset 8-position pieces, layout 2 for the rest (as docs/STATEMENT.md says).
+#[test]
+fn each_report_shape_is_proven_in_its_smallest_layout() {
+    use zkliq_circuits::report::{ReportLayout, ReportShape};
+    let layouts = [ReportLayout::V1, ReportLayout::V2, ReportLayout::V3];
+    for assets in Shape::ALL {
+        for batch in BatchShape::all(assets, TreeSpec::DEFAULT).filter(|b| b.height >= 3) {
+            let shape = ReportShape::new(batch, 5).unwrap();
+            let chosen = shape.smallest_layout();
+            let ks = layouts.map(|l| shape.with_layout(l).k());
+            let smallest = *ks.iter().min().unwrap();
+            let first = layouts[ks.iter().position(|k| *k == smallest).unwrap()];
+            assert_eq!(chosen.layout, first, "{shape}: k per layout {ks:?}");
+            let expected = match (assets.assets(), shape.positions()) {
+                (2 | 4, 128) => ReportLayout::V3,
+                (1 | 2, 8) => ReportLayout::V1,
+                _ => ReportLayout::V2,
+            };
+            assert_eq!(chosen.layout, expected, "{shape}: k per layout {ks:?}");
+        }
+    }
+}
+
 fn pin_report_layout<const L: u8>(layout: zkliq_circuits::report::ReportLayout, prefix: &str) {
     use zkliq_circuits::report::{ReportCircuit, ReportShape};
     let dir = common::fixtures().join("keys");

@@ -76,7 +76,7 @@ fn honest() -> ReportWitness {
     piece(&m, &p, &a, 2, &Book::empty(4, 5), false, true)
 }
 
-/// Both layouts, which must agree; layout 2's failures.
+/// Every layout, which must agree; layout 2's failures.
 fn mock(w: &ReportWitness, instance: Vec<Fp>) -> Result<(), Vec<String>> {
     common::mock_report(w, instance)
 }

@@ -98,10 +98,8 @@ pub enum EnvelopeError {
     Json(String),
     /// The `format` field names a format this version does not read.
     #[error(
-        "format: unsupported proof format {found:?} (this verifier reads {FORMAT:?}, {STATE_FORMAT:?}, {LEGACY_STATE_FORMAT:?}, {LIQUIDATION_FORMAT:?}, {piece:?}, {legacy_piece:?} and {report:?})",
-        piece = crate::report::REPORT_PIECE_FORMAT,
-        legacy_piece = crate::report::LEGACY_REPORT_PIECE_FORMAT,
-        report = crate::report::REPORT_FORMAT
+        "format: unsupported proof format {found:?} (this verifier reads {})",
+        KINDS.map(|(format, _)| format!("{format:?}")).join(", ")
     )]
     Format {
         /// The format found.

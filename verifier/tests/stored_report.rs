@@ -291,7 +291,9 @@ fn a_report_may_mix_layouts_but_a_piece_keeps_its_own() {
         .expect("three layouts mixed verify");
     assert_eq!(verdict.pieces, 5);
     // A layout-3 group relabelled as layout 2 (format, k and fingerprint of layout 2's group of
-    // the same pieces) is refused.
+    // the same pieces) is refused for piece 2, its first. Its proof is longer than a layout-2
+    // proof of two pieces (more columns), so the length check refuses it before any pairing of
+    // proof and key: no proof of one layout has another layout's length here.
     let relabelled = {
         let (label, proof) = (
             ReportGroupEnvelope::from_json(&groups[1]).unwrap(),
@@ -313,11 +315,13 @@ fn a_report_may_mix_layouts_but_a_piece_keeps_its_own() {
         .collect();
     files[1] = relabelled;
     let parsed = ReportFile::from_json(&report).unwrap();
+    let refused = Verifier::new().verify_report_groups(&files, &parsed, &round, root);
     assert!(
-        Verifier::new()
-            .verify_report_groups(&files, &parsed, &round, root)
-            .is_err(),
-        "a layout-3 proof under layout 2's label was accepted"
+        matches!(
+            refused,
+            Err(zkliq_verifier::VerifyError::Report { piece: Some(2), .. })
+        ),
+        "a layout-3 proof under layout 2's label was not refused for piece 2: {refused:?}"
     );
     let mixed: Vec<Vec<u8>> = v1[..2].iter().chain(&v2[2..]).cloned().collect();
     let verdict = verify(&Verifier::new(), &mixed, &report, &round, root).expect("mixed verifies");

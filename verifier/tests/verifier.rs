@@ -57,10 +57,20 @@ fn malformed_envelopes_name_the_field() {
         assert!(text.contains(from), "{from}");
         ProofEnvelope::from_json(text.replacen(from, to, 1).as_bytes()).unwrap_err()
     };
-    assert!(matches!(
-        replace("zkliq-proof/1", "zkliq-proof/9"),
-        EnvelopeError::Format { .. }
-    ));
+    let unknown = replace("zkliq-proof/1", "zkliq-proof/9");
+    assert!(matches!(unknown, EnvelopeError::Format { .. }));
+    // The message lists every format this verifier reads, the report group formats included.
+    let message = unknown.to_string();
+    for format in [
+        "zkliq-proof/1",
+        "zkliq-liquidation-proof/1",
+        "zkliq-report-group/1",
+        "zkliq-report-group/3",
+        "zkliq-report-piece/3",
+        "zkliq-report/1",
+    ] {
+        assert!(message.contains(format), "{format} missing from {message}");
+    }
     assert!(matches!(
         replace("\"shape\": 4", "\"shape\": 3"),
         EnvelopeError::Shape { found: 3 }

@@ -69,16 +69,18 @@ pub struct ReportConfig {
 /// `a6`).
 #[derive(Clone, Debug)]
 pub struct LanesConfig {
-    /// Slot packing and Poseidon on `b0..b3`: the account commitments.
+    /// Slot packing and Poseidon on the lane (`b0..b3` or `c0..c3`): account commitments (all
+    /// of them in layout 2; in layout 3, lane `b` the even positions', lane `c` the odd ones').
     commit: CommitConfig,
-    /// Range checks on `a5` (the same table), which share the range checks with `a4`.
+    /// Range checks on the lane's lookup column (`a5` or `a6`, the same table), sharing the
+    /// range checks with `a4`.
     range: RangeCheckConfig,
 }
 
 /// The report-piece circuit of one shape in layout `L` (1, 2 or 3: [`ReportCircuitV1`],
-/// [`ReportCircuitV2`], [`ReportCircuitV3`]; the layout is a type parameter because halo2 configures a circuit's
-/// columns without its shape). Without a witness (key generation) every private value is
-/// [`Value::unknown`]. A shape of the other layout fails synthesis.
+/// [`ReportCircuitV2`], [`ReportCircuitV3`]; the layout is a type parameter because halo2
+/// configures a circuit's columns without its shape). Without a witness (key generation) every
+/// private value is [`Value::unknown`]. A shape of another layout fails synthesis.
 #[derive(Clone, Debug)]
 pub struct ReportCircuit<const L: u8> {
     shape: ReportShape,

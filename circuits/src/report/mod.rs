@@ -19,7 +19,7 @@
 //! also proves (public flag `last`) that every subtree to its right is empty, so the pieces
 //! `0..=L` with a chain of commitments cover the whole tree exactly once.
 //!
-//! The plain-integer statement is [`mod@reference`]; the circuit is [`ReportCircuit`], in two
+//! The plain-integer statement is [`mod@reference`]; the circuit is [`ReportCircuit`], in three
 //! layouts ([`ReportLayout`]) that prove the same statement.
 
 mod book;

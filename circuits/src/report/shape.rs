@@ -13,7 +13,7 @@ use crate::batch::BatchShape;
 use crate::bounds::MAX_EDGES;
 use crate::tree::TreeFormat;
 
-/// How a report piece's circuit lays out its regions. Both layouts prove the same statement with
+/// How a report piece's circuit lays out its regions. Every layout proves the same statement with
 /// the same public inputs; they differ in columns, rows and so in verifying keys. Layout `n`
 /// writes group files of format `zkliq-report-group/n` (piece files, `zkliq-report-piece/n`,
 /// before groups).
@@ -86,9 +86,10 @@ impl ReportShape {
     }
 
     /// The same shape in the layout with the smallest `k`, the layout with fewer columns on a
-    /// tie (at the same `k` it proves faster and its proofs are smaller): layout 3 only for
-    /// 128-position pieces at 4 assets, today. Lays out each layout's circuit (once per shape and
-    /// process).
+    /// tie (at the same `k` it proves faster and its proofs are smaller): in a depth-32 tree,
+    /// layout 3 for the 2- and 4-asset 128-position pieces, layout 1 for the 1- and 2-asset
+    /// 8-position pieces, layout 2 for the rest. Lays out each layout's circuit (once per shape
+    /// and process).
     pub fn smallest_layout(self) -> Self {
         [ReportLayout::V1, ReportLayout::V2, ReportLayout::V3]
             .into_iter()
