@@ -139,6 +139,10 @@ mod tests {
                 if i == 3 {
                     Err(internal(anyhow!("job {i} failed")))
                 } else {
+                    // Jobs take time, as proofs do: without it the other worker could run
+                    // all 1,000 while the failing one is descheduled between returning its
+                    // error and raising the stop flag (seen on a loaded machine).
+                    std::thread::sleep(std::time::Duration::from_millis(1));
                     Ok(())
                 }
             },
@@ -146,9 +150,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("job 3 failed"), "{err}");
-        // Queued jobs are dropped once a job fails: only those already running may finish.
+        // Queued jobs are dropped once a job fails: only those already running, and those the
+        // other worker takes while the failure is being recorded, may finish.
         assert!(
-            ran.load(Ordering::SeqCst) < 10,
+            ran.load(Ordering::SeqCst) < 100,
             "{}",
             ran.load(Ordering::SeqCst)
         );
