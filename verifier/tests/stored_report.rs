@@ -493,3 +493,29 @@ fn groups_built_in_code_are_checked_too() {
         "{refused:?}"
     );
 }
+
+/// A layout-3 piece file (`zkliq-report-piece/3`, which `zkliq report` does not write but the
+/// verifier reads) keeps its layout through writing and reading, as a piece and as a group of
+/// one.
+#[test]
+fn a_layout_3_piece_file_keeps_its_layout() {
+    let (files, ..) = stored(V3);
+    let group = ReportGroupEnvelope::from_json(&files[0]).unwrap();
+    let piece = ReportPieceEnvelope {
+        k: group.k,
+        fingerprint: group.fingerprint,
+        instance: group.instances[0].clone(),
+        proof: group.proof.clone(),
+    };
+    let json = piece.to_json();
+    assert!(
+        json.contains("\"format\": \"zkliq-report-piece/3\""),
+        "{json}"
+    );
+    let read = ReportPieceEnvelope::from_json(json.as_bytes()).unwrap();
+    assert_eq!(read.instance.shape().layout, ReportLayout::V3);
+    assert_eq!(read.instance.to_column(), group.instances[0].to_column());
+    let as_group = ReportGroupEnvelope::from_json(json.as_bytes()).unwrap();
+    assert_eq!(as_group.shape().layout, ReportLayout::V3);
+    assert_eq!(as_group.instances.len(), 1);
+}
